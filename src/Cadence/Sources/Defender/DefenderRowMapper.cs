@@ -1,0 +1,95 @@
+using System.Globalization;
+using Cadence.Sources.Internals;
+using Cadence.Telemetry;
+
+namespace Cadence.Sources.Defender;
+
+/// <summary>A row of a Defender export, by header position: a CSV row or a JSON object.</summary>
+internal interface IDefenderRow
+{
+    ReadOnlySpan<char> this[int position] { get; }
+}
+
+/// <summary>
+/// Turns one DeviceNetworkEvents row, whatever file format carried it, into a normalized event,
+/// a skip (a row of another table in a union export) or a reject (malformed).
+/// </summary>
+internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, InputFile input)
+{
+    public DefenderSchema Schema { get; } = schema;
+
+    public RowOutcome Map<TRow>(TRow row, long line) where TRow : IDefenderRow, allows ref struct
+    {
+        var actionType = Value(row, DefenderColumn.ActionType);
+        if (!DefenderActionTypes.IsNetworkEvent(actionType))
+            return RowOutcome.Skipped(line, RowReasons.OtherTable, $"ActionType '{Clip(actionType)}'");
+
+        var remoteIP = Value(row, DefenderColumn.RemoteIP);
+        var portText = Value(row, DefenderColumn.RemotePort);
+        if (remoteIP.IsEmpty && portText.IsEmpty)
+            return RowOutcome.Skipped(line, RowReasons.NoRemoteEndpoint, $"ActionType '{Clip(actionType)}' with empty RemoteIP and RemotePort");
+
+        var timestampText = Value(row, DefenderColumn.Timestamp);
+        if (!IsoTimestamp.TryParseUtcTicks(timestampText, out var ticks))
+            return RowOutcome.Rejected(line, RowReasons.BadTimestamp, $"'{Clip(timestampText)}'");
+
+        var port = -1;
+        if (!portText.IsEmpty && !TryParsePort(portText, out port))
+            return RowOutcome.Rejected(line, RowReasons.BadPort, $"RemotePort '{Clip(portText)}'");
+
+        long? sent = null, received = null;
+        if (!TryParseBytes(row, DefenderColumn.SentBytes, ref sent, out var badBytes)
+            || !TryParseBytes(row, DefenderColumn.ReceivedBytes, ref received, out badBytes))
+            return RowOutcome.Rejected(line, RowReasons.BadByteCount, badBytes);
+
+        var url = Value(row, DefenderColumn.RemoteUrl);
+        return RowOutcome.Read(new NetworkEvent
+        {
+            TimestampTicks = ticks,
+            DeviceName = pool.Intern(Value(row, DefenderColumn.DeviceName)),
+            ActionType = pool.Intern(actionType),
+            RemoteIP = pool.Intern(remoteIP),
+            RemotePort = port,
+            RemoteIPType = pool.Intern(Value(row, DefenderColumn.RemoteIPType)),
+            RemoteUrl = Schema.Has(DefenderColumn.RemoteUrl) ? pool.Intern(url) : null,
+            InitiatingProcessFileName = pool.Intern(Value(row, DefenderColumn.InitiatingProcessFileName)),
+            SentBytes = sent,
+            ReceivedBytes = received,
+            Provenance = new Provenance(input, line),
+        });
+    }
+
+    /// <summary>The first non-empty value among the column's positions (type-clash columns split a value across two).</summary>
+    private ReadOnlySpan<char> Value<TRow>(TRow row, DefenderColumn column) where TRow : IDefenderRow, allows ref struct
+    {
+        foreach (var position in Schema.Positions(column))
+        {
+            var value = row[position];
+            if (!value.IsEmpty)
+                return value;
+        }
+        return [];
+    }
+
+    private bool TryParseBytes<TRow>(TRow row, DefenderColumn column, ref long? value, out string problem)
+        where TRow : IDefenderRow, allows ref struct
+    {
+        problem = string.Empty;
+        var text = Value(row, column);
+        if (text.IsEmpty)
+            return true;
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+        problem = $"{column} '{Clip(text)}'";
+        return false;
+    }
+
+    private static bool TryParsePort(ReadOnlySpan<char> text, out int port) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= 65535;
+
+    // Problem details echo attacker-controlled text; keep them short.
+    internal static string Clip(ReadOnlySpan<char> value) => value.Length <= 64 ? value.ToString() : string.Concat(value[..61], "...");
+}

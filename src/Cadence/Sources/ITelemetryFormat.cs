@@ -1,0 +1,35 @@
+using Cadence.Sources.Internals;
+using Cadence.Telemetry;
+
+namespace Cadence.Sources;
+
+/// <summary>
+/// One file format Cadence reads, recognized from the first bytes of its content (never from
+/// the file name) and turned into normalized events.
+/// </summary>
+public interface ITelemetryFormat
+{
+    /// <summary>Shown in summaries and in the error for unreadable input ("Defender DeviceNetworkEvents CSV").</summary>
+    string Name { get; }
+
+    /// <summary>True when <paramref name="head"/> (the first bytes, BOM removed, possibly cut mid-line) is this format.</summary>
+    bool Recognizes(ReadOnlySpan<byte> head);
+
+    /// <summary>
+    /// Streams the events of one input. The format opens its account with
+    /// <see cref="IngestLog.Begin"/> once it knows which fields the input provides, and books
+    /// every row in it: read, skipped or rejected.
+    /// </summary>
+    IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context);
+}
+
+/// <summary>What every format reader shares within one run.</summary>
+public sealed class ReadContext(IngestLog log, StringPool pool)
+{
+    public IngestLog Log { get; } = log;
+
+    public StringPool Pool { get; } = pool;
+
+    /// <summary>Threads a reader may use to parse rows; results still arrive in input order.</summary>
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+}

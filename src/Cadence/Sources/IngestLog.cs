@@ -1,0 +1,136 @@
+using Cadence.Telemetry;
+
+namespace Cadence.Sources;
+
+/// <summary>
+/// The account of everything read: per input, how many events were read and how many rows were
+/// skipped (normal: rows of other tables in a union export) or rejected (malformed), by reason,
+/// with the first few of each kept with their file:line. Nothing read goes unaccounted.
+/// </summary>
+/// <remarks>Not thread-safe: readers report from the single consuming thread, in input order.</remarks>
+public sealed class IngestLog(bool strict = false, int examplesPerReason = 3)
+{
+    private readonly List<InputIngest> _inputs = [];
+
+    public bool Strict { get; } = strict;
+
+    public int ExamplesPerReason { get; } = examplesPerReason;
+
+    public IReadOnlyList<InputIngest> Inputs => _inputs;
+
+    public long EventsRead => _inputs.Sum(i => i.EventsRead);
+
+    public long RowsSkipped => _inputs.Sum(i => i.RowsSkipped);
+
+    public long RowsRejected => _inputs.Sum(i => i.RowsRejected);
+
+    /// <summary>Latest event timestamp read over all inputs, or null when no event was read.</summary>
+    public long? LatestEventTicks => _inputs.Where(i => i.LatestEventTicks.HasValue).Select(i => i.LatestEventTicks).Max();
+
+    public InputIngest Begin(InputFile input, string format, TelemetryFields provides)
+    {
+        var ingest = new InputIngest(this, input, format, provides);
+        _inputs.Add(ingest);
+        return ingest;
+    }
+
+    /// <summary>Every skip and reject reason with its total over all inputs, most frequent first.</summary>
+    public IReadOnlyList<(string Reason, long Count)> TotalsByReason(RowDisposition disposition) =>
+        _inputs.SelectMany(i => disposition == RowDisposition.Skipped ? i.SkippedByReason : i.RejectedByReason)
+            .GroupBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Sum(kv => kv.Value)))
+            .OrderByDescending(t => t.Item2).ThenBy(t => t.Key, StringComparer.Ordinal)
+            .ToList();
+
+    public IEnumerable<RowProblem> Examples => _inputs.SelectMany(i => i.Examples);
+}
+
+public enum RowDisposition
+{
+    Skipped,
+    Rejected,
+}
+
+/// <summary>A row that was not turned into an event, with where it is and why.</summary>
+/// <param name="Reason">A short, stable reason used for counting ("unparsable timestamp").</param>
+/// <param name="Detail">The specifics of this row (which value, which column).</param>
+public sealed record RowProblem(InputFile Input, long Line, RowDisposition Disposition, string Reason, string Detail)
+{
+    public override string ToString() => $"{Input.DisplayName}:{Line}: {Reason}: {Detail}";
+}
+
+/// <summary>The account of one input.</summary>
+public sealed class InputIngest
+{
+    private readonly IngestLog _log;
+    private readonly Dictionary<string, long> _skipped = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly List<RowProblem> _examples = [];
+
+    internal InputIngest(IngestLog log, InputFile input, string format, TelemetryFields provides)
+    {
+        _log = log;
+        Input = input;
+        Format = format;
+        Provides = provides;
+    }
+
+    public InputFile Input { get; }
+
+    /// <summary>The format detected from the content.</summary>
+    public string Format { get; }
+
+    /// <summary>The normalized fields this input carries (decided from its header or schema).</summary>
+    public TelemetryFields Provides { get; }
+
+    public long EventsRead { get; private set; }
+
+    public long RowsSkipped { get; private set; }
+
+    public long RowsRejected { get; private set; }
+
+    public long? LatestEventTicks { get; private set; }
+
+    public IReadOnlyDictionary<string, long> SkippedByReason => _skipped;
+
+    public IReadOnlyDictionary<string, long> RejectedByReason => _rejected;
+
+    public IReadOnlyList<RowProblem> Examples => _examples;
+
+    public void CountEvent(long timestampTicks)
+    {
+        EventsRead++;
+        if (LatestEventTicks is not { } latest || timestampTicks > latest)
+            LatestEventTicks = timestampTicks;
+    }
+
+    public void Skip(long line, string reason, string detail) => Record(RowDisposition.Skipped, line, reason, detail);
+
+    /// <summary>Counts a malformed row; in strict mode the first one ends the run.</summary>
+    /// <exception cref="MalformedInputException">When the log is strict.</exception>
+    public void Reject(long line, string reason, string detail)
+    {
+        if (_log.Strict)
+            throw new MalformedInputException(new RowProblem(Input, line, RowDisposition.Rejected, reason, detail));
+        Record(RowDisposition.Rejected, line, reason, detail);
+    }
+
+    private void Record(RowDisposition disposition, long line, string reason, string detail)
+    {
+        var counts = disposition == RowDisposition.Skipped ? _skipped : _rejected;
+        counts.TryGetValue(reason, out var count);
+        counts[reason] = count + 1;
+        if (disposition == RowDisposition.Skipped) RowsSkipped++; else RowsRejected++;
+        if (count < _log.ExamplesPerReason)
+            _examples.Add(new RowProblem(Input, line, disposition, reason, detail));
+    }
+}
+
+/// <summary>A malformed row in strict mode: the message names the file, the line and the reason.</summary>
+public sealed class MalformedInputException(RowProblem problem) : Exception(problem.ToString())
+{
+    public RowProblem Problem { get; } = problem;
+}
+
+/// <summary>An input Cadence cannot read at all (unknown format, missing file, unreadable JSON document).</summary>
+public sealed class UnreadableInputException(string message, Exception? inner = null) : Exception(message, inner);

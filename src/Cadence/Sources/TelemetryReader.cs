@@ -1,0 +1,136 @@
+using System.IO.Compression;
+using Cadence.Sources.Defender;
+using Cadence.Sources.Internals;
+using Cadence.Telemetry;
+
+namespace Cadence.Sources;
+
+/// <summary>
+/// Reads any mix of files, directories (walked) and standard input ("-"), gzip or not, each in
+/// the format its content shows, as one stream of normalized events.
+/// </summary>
+public sealed class TelemetryReader
+{
+    // Enough to hold a wide Defender header (some 60 columns) or a JSON document's first record.
+    private const int HeadLength = 64 * 1024;
+
+    private readonly ReadContext _context;
+    private readonly IReadOnlyList<ITelemetryFormat> _formats;
+
+    public TelemetryReader(ReadContext context, IReadOnlyList<ITelemetryFormat>? formats = null)
+    {
+        _context = context;
+        _formats = formats ?? DefaultFormats;
+    }
+
+    /// <summary>Every format Cadence reads, in detection order.</summary>
+    public static IReadOnlyList<ITelemetryFormat> DefaultFormats { get; } =
+    [
+        new DefenderCsvFormat(),
+        new DefenderJsonFormat(),
+    ];
+
+    public ReadProgress Progress { get; } = new();
+
+    /// <summary>Expands directories (recursively, in ordinal order) and checks every path exists.</summary>
+    /// <exception cref="UnreadableInputException">A path that does not exist.</exception>
+    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (path == "-")
+                files.Add(path);
+            else if (Directory.Exists(path))
+                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+            else if (File.Exists(path))
+                files.Add(path);
+            else
+                throw new UnreadableInputException($"{path}: no such file or directory");
+        }
+        return files;
+    }
+
+    public IEnumerable<NetworkEvent> Read(IEnumerable<string> paths)
+    {
+        var files = ExpandPaths(paths);
+        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
+        foreach (var file in files)
+        {
+            foreach (var e in ReadOne(file))
+                yield return e;
+        }
+    }
+
+    private IEnumerable<NetworkEvent> ReadOne(string path)
+    {
+        var input = new InputFile(path);
+        using var content = Open(path, out var head, out var headLength);
+        var format = Detect(head.AsSpan(0, headLength))
+            ?? throw new UnreadableInputException(
+                $"{path}: not a format Cadence reads (it reads: {string.Join("; ", _formats.Select(f => f.Name))}; gzip-compressed or not)");
+        foreach (var e in format.Read(content, input, _context))
+            yield return e;
+    }
+
+    private ITelemetryFormat? Detect(ReadOnlySpan<byte> head)
+    {
+        head = SkipBom(head);
+        foreach (var format in _formats)
+        {
+            if (format.Recognizes(head))
+                return format;
+        }
+        return null;
+    }
+
+    private Stream Open(string path, out byte[] head, out int headLength)
+    {
+        Stream raw;
+        try
+        {
+            raw = path == "-"
+                ? Console.OpenStandardInput()
+                : new FileStream(path, new FileStreamOptions { Options = FileOptions.SequentialScan, BufferSize = 1 << 16 });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UnreadableInputException($"{path}: {ex.Message}", ex);
+        }
+
+        Stream stream = new CountingStream(raw, Progress);
+        var magic = new byte[2];
+        var got = ReadFully(stream, magic);
+        stream = new PeekableStream(magic, got, stream);
+        if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+            stream = new GZipStream(stream, CompressionMode.Decompress);
+
+        head = new byte[HeadLength];
+        try
+        {
+            headLength = ReadFully(stream, head);
+        }
+        catch (InvalidDataException ex)
+        {
+            stream.Dispose();
+            throw new UnreadableInputException($"{path}: corrupt gzip data ({ex.Message})", ex);
+        }
+        return new PeekableStream(head, headLength, stream);
+    }
+
+    private static int ReadFully(Stream stream, Span<byte> buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = stream.Read(buffer[total..]);
+            if (n == 0)
+                break;
+            total += n;
+        }
+        return total;
+    }
+
+    private static ReadOnlySpan<byte> SkipBom(ReadOnlySpan<byte> head) =>
+        head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? head[3..] : head;
+}

@@ -1,0 +1,53 @@
+namespace Cadence.Telemetry;
+
+/// <summary>
+/// One network connection as every source normalizes it. A field a source does not carry is
+/// null (or -1 for ports): never invented, so an unknown byte count is never mistaken for 0.
+/// </summary>
+/// <remarks>
+/// A struct: readers produce millions of these per run and the hot path never boxes them.
+/// String fields are interned by the reader, so equal values usually share one instance.
+/// </remarks>
+public readonly record struct NetworkEvent
+{
+    /// <summary>UTC time as <see cref="DateTime.Ticks"/> (100 ns precision, as Defender keeps it).</summary>
+    public required long TimestampTicks { get; init; }
+
+    public required string DeviceName { get; init; }
+
+    /// <summary>What happened, in the source's own words (Defender's ActionType, e.g. ConnectionSuccess).</summary>
+    public required string ActionType { get; init; }
+
+    /// <summary>The remote address as exported: an opaque string (IPv6 and ::ffff:a.b.c.d occur).</summary>
+    public required string RemoteIP { get; init; }
+
+    /// <summary>-1 when the source has no port for this event.</summary>
+    public required int RemotePort { get; init; }
+
+    /// <summary>The source's classification of <see cref="RemoteIP"/> (Public, Private, ...); empty when not given.</summary>
+    public required string RemoteIPType { get; init; }
+
+    public string? RemoteUrl { get; init; }
+
+    public required string InitiatingProcessFileName { get; init; }
+
+    public long? SentBytes { get; init; }
+
+    public long? ReceivedBytes { get; init; }
+
+    /// <summary>Where the event came from, so a finding can be traced back to the raw line.</summary>
+    public required Provenance Provenance { get; init; }
+
+    public DateTime Timestamp => new(TimestampTicks, DateTimeKind.Utc);
+}
+
+/// <summary>The raw evidence behind an event: which input and which line of it.</summary>
+/// <param name="Input">The input the event was read from.</param>
+/// <param name="Line">1-based line where the record starts.</param>
+public readonly record struct Provenance(InputFile Input, long Line)
+{
+    public override string ToString() => $"{Input.DisplayName}:{Line}";
+}
+
+/// <summary>An input as the user named it (a path, or "-" for standard input).</summary>
+public sealed record InputFile(string DisplayName);

@@ -1,0 +1,21 @@
+namespace Cadence.Telemetry;
+
+/// <summary>
+/// The normalized fields a source can provide. A source declares what it carries so an analytic
+/// that needs a missing field is skipped with a reason rather than run on invented values.
+/// </summary>
+[Flags]
+public enum TelemetryFields
+{
+    None = 0,
+    Timestamp = 1 << 0,
+    DeviceName = 1 << 1,
+    ActionType = 1 << 2,
+    RemoteIP = 1 << 3,
+    RemotePort = 1 << 4,
+    RemoteIPType = 1 << 5,
+    RemoteUrl = 1 << 6,
+    ProcessName = 1 << 7,
+    SentBytes = 1 << 8,
+    ReceivedBytes = 1 << 9,
+}
