@@ -17,10 +17,11 @@ public sealed class TelemetryReader
     private readonly ReadContext _context;
     private readonly IReadOnlyList<ITelemetryFormat> _formats;
 
-    public TelemetryReader(ReadContext context, IReadOnlyList<ITelemetryFormat>? formats = null)
+    public TelemetryReader(ReadContext context, IReadOnlyList<ITelemetryFormat>? formats = null, ReadProgress? progress = null)
     {
         _context = context;
         _formats = formats ?? DefaultFormats;
+        Progress = progress ?? new ReadProgress();
     }
 
     /// <summary>Every format Cadence reads, in detection order.</summary>
@@ -30,7 +31,7 @@ public sealed class TelemetryReader
         new DefenderJsonFormat(),
     ];
 
-    public ReadProgress Progress { get; } = new();
+    public ReadProgress Progress { get; }
 
     /// <summary>Expands directories (recursively, in ordinal order) and checks every path exists.</summary>
     /// <exception cref="UnreadableInputException">A path that does not exist.</exception>

@@ -1,0 +1,45 @@
+using System.Globalization;
+using Cadence.Analytics.Seed;
+using Cadence.Reporting;
+using Cadence.Sources;
+using Cadence.Telemetry;
+
+namespace Cadence.Cli.Verbs;
+
+/// <summary>The account printed on stderr after a hunt: what was read, what was skipped or rejected and why, what came out.</summary>
+internal static class RunSummary
+{
+    public static void Write(TextWriter error, SeedHuntResult result)
+    {
+        var log = result.Log;
+        var asOf = result.AsOfTicks is { } t ? IsoTimestamp.Format(t) : "none (no events read)";
+        error.WriteLine($"cadence: as-of {asOf}{(result.AsOfFromData ? " (latest event read)" : string.Empty)}, window {DurationText.Format(result.Window)}");
+        error.WriteLine($"cadence: {Count(log.Inputs.Count)} input(s), {Count(log.EventsRead)} events read, {Count(log.RowsSkipped)} rows skipped, {Count(log.RowsRejected)} rows rejected");
+        foreach (var input in log.Inputs)
+        {
+            error.WriteLine($"  {UntrustedText.ForTerminal(input.Input.DisplayName)} ({input.Format}): {Count(input.EventsRead)} events");
+            foreach (var (reason, count) in input.SkippedByReason.OrderByDescending(kv => kv.Value))
+                error.WriteLine($"    skipped {Count(count)}: {reason}");
+            foreach (var (reason, count) in input.RejectedByReason.OrderByDescending(kv => kv.Value))
+                error.WriteLine($"    rejected {Count(count)}: {reason}");
+        }
+        var problems = log.Examples.Where(p => p.Disposition == RowDisposition.Rejected).ToList();
+        if (problems.Count > 0)
+        {
+            error.WriteLine($"cadence: first rejected rows ({log.ExamplesPerReason} per reason per input; --strict stops at the first):");
+            foreach (var problem in problems)
+                error.WriteLine($"  {UntrustedText.ForTerminal(problem.ToString())}");
+        }
+
+        var f = result.Filtered;
+        error.WriteLine(
+            $"cadence: seed rule: {Count(f.Admitted)} events in scope; filtered out: {Count(f.PortNotWeb)} port not 80/443/8080/8443, " +
+            $"{Count(f.RemoteIPTypeNotPublic)} RemoteIPType not Public, {Count(f.ActionTypeNotConnectionSuccess)} ActionType not ConnectionSuccess, " +
+            $"{Count(f.OutsideWindow)} outside the window");
+        error.WriteLine($"cadence: {Count(result.Groups)} groups, {Count(result.Rows.Count)} rows out, {result.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
+        if (!result.BytesKnown && log.Inputs.Count > 0)
+            error.WriteLine("cadence: note: the input has no SentBytes/ReceivedBytes columns (DeviceNetworkEvents has none), so BytesSent, BytesReceived and SentRecvRatio are empty");
+    }
+
+    private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Cadence.Channels;
+using Cadence.Sources;
+using Cadence.Sources.Internals;
+using Cadence.Telemetry;
+
+namespace Cadence.Analytics.Seed;
+
+/// <summary>How to run the seed rule over a set of inputs.</summary>
+/// <param name="AsOf">KQL's now(); null means the latest event timestamp read.</param>
+public sealed record SeedHuntOptions(IReadOnlyList<string> Paths, DateTime? AsOf = null, TimeSpan? Window = null, bool Strict = false)
+{
+    public TimeSpan EffectiveWindow => Window ?? SeedRule.DefaultWindow;
+
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>What a seed hunt found and the account of how it got there.</summary>
+public sealed record SeedHuntResult(
+    IReadOnlyList<SeedResult> Rows,
+    IngestLog Log,
+    long? AsOfTicks,
+    bool AsOfFromData,
+    TimeSpan Window,
+    bool BytesKnown,
+    SeedFilterCounts Filtered,
+    int Groups,
+    TimeSpan Elapsed);
+
+/// <summary>How many events each of the rule's filters removed, so no event leaves the count unexplained.</summary>
+public sealed record SeedFilterCounts(long PortNotWeb, long RemoteIPTypeNotPublic, long ActionTypeNotConnectionSuccess, long OutsideWindow, long Admitted);
+
+/// <summary>Runs the pipeline for the seed rule: read, normalize, group into channels, evaluate.</summary>
+public static class SeedHunt
+{
+    public static SeedHuntResult Run(SeedHuntOptions options, ReadProgress? progress = null)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var log = new IngestLog(options.Strict);
+        var reader = new TelemetryReader(new ReadContext(log, new StringPool()) { DegreeOfParallelism = options.DegreeOfParallelism }, progress: progress);
+        var channels = new WindowedChannels(options.EffectiveWindow, options.AsOf);
+
+        Span<long> byFilter = stackalloc long[Enum.GetValues<SeedRowFilter>().Length];
+        foreach (var e in reader.Read(options.Paths))
+        {
+            var filter = SeedRule.Filter(e);
+            byFilter[(int)filter]++;
+            if (filter == SeedRowFilter.Admitted)
+                channels.Add(SeedRule.KeyOf(e), e);
+        }
+
+        var summaries = channels.Summarize(log.LatestEventTicks);
+        var bytesKnown = log.Inputs.Any(i => (i.Provides & (TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes)) != 0);
+        var rows = SeedRule.Evaluate(summaries, bytesKnown);
+        var asOfTicks = options.AsOf?.ToUniversalTime().Ticks ?? log.LatestEventTicks;
+        return new SeedHuntResult(
+            rows, log, asOfTicks, options.AsOf is null, options.EffectiveWindow, bytesKnown,
+            new SeedFilterCounts(
+                byFilter[(int)SeedRowFilter.PortNotWeb], byFilter[(int)SeedRowFilter.RemoteIPTypeNotPublic],
+                byFilter[(int)SeedRowFilter.ActionTypeNotConnectionSuccess], channels.OutsideWindow,
+                byFilter[(int)SeedRowFilter.Admitted] - channels.OutsideWindow),
+            summaries.Count, stopwatch.Elapsed);
+    }
+}
