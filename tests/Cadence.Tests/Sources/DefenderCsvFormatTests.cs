@@ -1,0 +1,209 @@
+using Cadence.Sources;
+using Cadence.Sources.Internals;
+using Cadence.Telemetry;
+
+namespace Cadence.Tests.Sources;
+
+public sealed class DefenderCsvFormatTests : IDisposable
+{
+    private readonly TempFiles _files = new();
+
+    private const string Header =
+        "Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl,LocalIP,LocalPort,Protocol,LocalIPType,RemoteIPType," +
+        "InitiatingProcessFileName,InitiatingProcessId,InitiatingProcessCommandLine,ReportId,AdditionalFields";
+
+    // A verbatim advanced-hunting row: trimmed fraction, doubled quotes, JSON in a cell.
+    private const string SampleLine =
+        "2023-12-21T17:33:44.663Z,4b3e1a2d9c8f7e6b5a4d3c2b1a0f9e8d7c6b5a4d,laptop-7.contoso.com,ConnectionSuccess,::ffff:172.64.149.247,443," +
+        "https://sync.1rx.io,192.168.1.23,50412,Tcp,Private,Public,msedge.exe,10244," +
+        "\"\"\"msedge.exe\"\" --type=utility --utility-sub-type=network.mojom.NetworkService --field-trial-handle=1,2\",12877," +
+        "\"{\"\"direction\"\":\"\"Out\"\"}\"";
+
+    private (List<NetworkEvent> Events, IngestLog Log) Read(string path, bool strict = false, int threads = 2)
+    {
+        var log = new IngestLog(strict);
+        var reader = new TelemetryReader(new ReadContext(log, new StringPool()) { DegreeOfParallelism = threads });
+        return (reader.Read([path]).ToList(), log);
+    }
+
+    [Fact]
+    public void ReadsTheVerbatimSampleLine()
+    {
+        var (events, log) = Read(_files.Write("a.csv", Header + "\n" + SampleLine + "\n"));
+        var e = Assert.Single(events);
+        Assert.Equal(new DateTime(2023, 12, 21, 17, 33, 44, 663, DateTimeKind.Utc).Ticks, e.TimestampTicks);
+        Assert.Equal("laptop-7.contoso.com", e.DeviceName);
+        Assert.Equal("ConnectionSuccess", e.ActionType);
+        Assert.Equal("::ffff:172.64.149.247", e.RemoteIP);
+        Assert.Equal(443, e.RemotePort);
+        Assert.Equal("Public", e.RemoteIPType);
+        Assert.Equal("https://sync.1rx.io", e.RemoteUrl);
+        Assert.Equal("msedge.exe", e.InitiatingProcessFileName);
+        Assert.Null(e.SentBytes);
+        Assert.Null(e.ReceivedBytes);
+        Assert.Equal(2, e.Provenance.Line);
+        Assert.Equal(1, log.EventsRead);
+        Assert.Equal("Defender DeviceNetworkEvents CSV", log.Inputs[0].Format);
+        Assert.False(log.Inputs[0].Provides.HasFlag(TelemetryFields.SentBytes));
+    }
+
+    [Theory]
+    [InlineData(false, "\n")]
+    [InlineData(true, "\n")]
+    [InlineData(false, "\r\n")]
+    [InlineData(true, "\r\n")]
+    public void BomAndLineEndingsMakeNoDifference(bool bom, string newline)
+    {
+        var (events, log) = Read(_files.Write("a.csv", Header + newline + SampleLine + newline + SampleLine, bom));
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal("laptop-7.contoso.com", e.DeviceName));
+        Assert.Equal(0, log.RowsRejected);
+    }
+
+    [Fact]
+    public void ColumnsInAnyOrderWithExtrasIgnored()
+    {
+        var csv = "Extra,RemotePort,InitiatingProcessFileName,RemoteIPType,RemoteIP,ActionType,DeviceName,TimeGenerated,Timestamp\n" +
+                  "x,8443,curl.exe,Public,198.51.100.9,ConnectionSuccess,host-1,2024-01-01T00:00:00Z,2024-01-02T03:04:05.1234567Z\n";
+        var e = Assert.Single(Read(_files.Write("a.csv", csv)).Events);
+        Assert.Equal(8443, e.RemotePort);
+        Assert.Equal("curl.exe", e.InitiatingProcessFileName);
+        // Timestamp wins over Sentinel's TimeGenerated when both exist.
+        Assert.Equal(new DateTime(2024, 1, 2, 3, 4, 5, DateTimeKind.Utc).Ticks + 1_234_567, e.TimestampTicks);
+        Assert.Null(e.RemoteUrl);
+    }
+
+    [Fact]
+    public void QuotedFieldsMayHoldCommasQuotesAndLineBreaks()
+    {
+        var csv = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,RemoteIPType,InitiatingProcessFileName,RemoteUrl\n" +
+                  "2024-01-01T00:00:00Z,\"host, with comma\",ConnectionSuccess,198.51.100.9,443,Public,\"a \"\"quoted\"\" name.exe\",\"http://x/\na\"\n" +
+                  "2024-01-01T00:00:01Z,host-2,ConnectionSuccess,198.51.100.9,443,Public,p.exe,\n";
+        var (events, log) = Read(_files.Write("a.csv", csv));
+        Assert.Equal(2, events.Count);
+        Assert.Equal("host, with comma", events[0].DeviceName);
+        Assert.Equal("a \"quoted\" name.exe", events[0].InitiatingProcessFileName);
+        Assert.Equal("http://x/\na", events[0].RemoteUrl);
+        Assert.Equal(4, events[1].Provenance.Line);
+        Assert.Equal(0, log.RowsRejected);
+    }
+
+    [Fact]
+    public void UnionExportsSkipRowsOfOtherTablesAndReadTypeClashColumns()
+    {
+        var csv = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort_long,RemotePort_string,RemoteIPType,InitiatingProcessFileName,FileName,ReportId_long,ReportId_string\n" +
+                  "2024-01-01T00:00:00Z,h,ConnectionSuccess,198.51.100.9,443,,Public,p.exe,,1,\n" +
+                  "2024-01-01T00:00:01Z,h,FileCreated,,,,,explorer.exe,evil.dll,,abc\n" +
+                  "2024-01-01T00:00:02Z,h,ConnectionSuccess,198.51.100.9,,8080,Public,p.exe,,,x\n" +
+                  "2024-01-01T00:00:03Z,h,ProcessCreated,,,,,cmd.exe,,,y\n" +
+                  "2024-01-01T00:00:04Z,h,ListeningConnectionCreated,,,,,svchost.exe,,,z\n";
+        var (events, log) = Read(_files.Write("union.csv", csv));
+        Assert.Equal([443, 8080], events.Select(e => e.RemotePort));
+        Assert.Equal(3, log.RowsSkipped);
+        Assert.Equal(0, log.RowsRejected);
+        Assert.Equal(2, log.Inputs[0].SkippedByReason[RowReasons.OtherTable]);
+        Assert.Equal(1, log.Inputs[0].SkippedByReason[RowReasons.NoRemoteEndpoint]);
+        Assert.Contains(log.Examples, p => p.Line == 3 && p.Detail.Contains("FileCreated", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ByteColumnsAreReadWhenPresentAndAbsentWhenEmpty()
+    {
+        var csv = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,RemoteIPType,InitiatingProcessFileName,SentBytes,ReceivedBytes\n" +
+                  "2024-01-01T00:00:00Z,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,120,4096\n" +
+                  "2024-01-01T00:00:01Z,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,,\n";
+        var (events, log) = Read(_files.Write("bytes.csv", csv));
+        Assert.Equal(120, events[0].SentBytes);
+        Assert.Equal(4096, events[0].ReceivedBytes);
+        Assert.Null(events[1].SentBytes);
+        Assert.Null(events[1].ReceivedBytes);
+        Assert.True(log.Inputs[0].Provides.HasFlag(TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes));
+    }
+
+    [Fact]
+    public void MalformedRowsAreCountedWithTheirLinesAndReadingGoesOn()
+    {
+        var csv = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,RemoteIPType,InitiatingProcessFileName,SentBytes\n" +
+                  "2024-01-01T00:00:00Z,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,1\n" +      // 2 ok
+                  "2024-01-01T00:00:01Z,h,ConnectionSuccess,198.51.100.9,443,Public\n" +               // 3 too few columns
+                  "not a time,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,1\n" +                  // 4 timestamp
+                  "2024-01-01T00:00:03Z,h,ConnectionSuccess,198.51.100.9,https,Public,p.exe,1\n" +      // 5 port
+                  "2024-01-01T00:00:04Z,h,ConnectionSuccess,198.51.100.9,70000,Public,p.exe,1\n" +      // 6 port out of range
+                  "2024-01-01T00:00:05Z,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,lots\n" +     // 7 bytes
+                  "2024-01-01T00:00:06Z,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,1,extra\n" +  // 8 too many
+                  "\n" +                                                                                 // 9 blank
+                  "2024-01-01T00:00:08Z,h,ConnectionSuccess,198.51.100.9,443,Public,p.exe,1";           // 10 ok, no final newline
+        var (events, log) = Read(_files.Write("bad.csv", csv));
+        Assert.Equal([2L, 10L], events.Select(e => e.Provenance.Line));
+        var input = log.Inputs[0];
+        Assert.Equal(2, input.RejectedByReason[RowReasons.WrongColumnCount]);
+        Assert.Equal(1, input.RejectedByReason[RowReasons.BadTimestamp]);
+        Assert.Equal(2, input.RejectedByReason[RowReasons.BadPort]);
+        Assert.Equal(1, input.RejectedByReason[RowReasons.BadByteCount]);
+        Assert.Equal(1, input.SkippedByReason[RowReasons.BlankLine]);
+        Assert.Equal(6, log.RowsRejected);
+        Assert.Equal([3L, 4L, 5L, 6L, 7L, 8L], log.Examples.Where(p => p.Disposition == RowDisposition.Rejected).Select(p => p.Line).Order());
+        Assert.Equal(2 + 6 + 1, log.EventsRead + log.RowsRejected + log.RowsSkipped);
+    }
+
+    [Fact]
+    public void StrictModeStopsAtTheFirstMalformedRowWithFileAndLine()
+    {
+        var csv = Header + "\n" + SampleLine + "\n" + "2024-01-01T00:00:01Z,h,ConnectionSuccess\n" + SampleLine + "\n";
+        var path = _files.Write("strict.csv", csv);
+        var ex = Assert.Throws<MalformedInputException>(() => Read(path, strict: true));
+        Assert.Equal(3, ex.Problem.Line);
+        Assert.StartsWith($"{path}:3: {RowReasons.WrongColumnCount}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GzipIsReadTransparentlyWhateverTheFileIsCalled()
+    {
+        var (events, _) = Read(_files.Write("export.txt", Header + "\n" + SampleLine + "\n", gzip: true));
+        Assert.Single(events);
+    }
+
+    [Fact]
+    public void DirectoriesAreWalkedInOrder()
+    {
+        _files.Write("d/b.csv", Header + "\n" + SampleLine.Replace("laptop-7", "b-host", StringComparison.Ordinal) + "\n");
+        _files.Write("d/sub/a.csv.gz", Header + "\n" + SampleLine.Replace("laptop-7", "a-host", StringComparison.Ordinal) + "\n", gzip: true);
+        var (events, log) = Read(Path.Combine(_files.Root, "d"));
+        Assert.Equal(["b-host.contoso.com", "a-host.contoso.com"], events.Select(e => e.DeviceName));
+        Assert.Equal(2, log.Inputs.Count);
+    }
+
+    [Fact]
+    public void AFileInNoKnownFormatGetsOneClearError()
+    {
+        var path = _files.Write("notes.csv", "name,colour\napple,red\n");
+        var ex = Assert.Throws<UnreadableInputException>(() => Read(path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Defender DeviceNetworkEvents CSV", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMissingPathIsAnError()
+    {
+        var path = Path.Combine(_files.Root, "nope.csv");
+        var ex = Assert.Throws<UnreadableInputException>(() => Read(path));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ParallelAndSequentialParsingAgreeInOrderAndAccount()
+    {
+        var random = new Random(3);
+        var lines = new List<string> { Header };
+        for (var i = 0; i < 50_000; i++)
+            lines.Add(i % 997 == 0 ? "garbage,row" : SampleLine.Replace("44.663Z", $"{i % 60:00}.{random.Next(1000):000}Z", StringComparison.Ordinal).Replace("laptop-7", $"host-{i % 300}", StringComparison.Ordinal));
+        var path = _files.Write("big.csv", string.Join("\n", lines));
+        var (parallel, logP) = Read(path, threads: 4);
+        var (sequential, logS) = Read(path, threads: 1);
+        Assert.Equal(sequential.Select(e => (e.Provenance.Line, e.TimestampTicks, e.DeviceName)), parallel.Select(e => (e.Provenance.Line, e.TimestampTicks, e.DeviceName)));
+        Assert.Equal(logS.RowsRejected, logP.RowsRejected);
+        Assert.Equal(51, logP.RowsRejected);
+    }
+
+    public void Dispose() => _files.Dispose();
+}

@@ -1,0 +1,48 @@
+using Cadence.Telemetry;
+
+namespace Cadence.Tests.Telemetry;
+
+public class IsoTimestampTests
+{
+    [Theory]
+    [InlineData("2023-12-21T17:33:44Z", 0)]
+    [InlineData("2023-12-21T17:33:44.6Z", 6_000_000)]
+    [InlineData("2023-12-21T17:33:44.66Z", 6_600_000)]
+    [InlineData("2023-12-21T17:33:44.663Z", 6_630_000)]
+    [InlineData("2023-12-21T17:33:44.6630001Z", 6_630_001)]
+    [InlineData("2023-12-21T17:33:44.7688641Z", 7_688_641)]
+    [InlineData("2023-12-21 17:33:44.663Z", 6_630_000)]
+    [InlineData("2023-12-21T17:33:44.663", 6_630_000)]
+    public void ParsesZeroToSevenFractionalDigitsAtFullPrecision(string text, long fractionTicks)
+    {
+        Assert.True(IsoTimestamp.TryParseUtcTicks(text, out var ticks));
+        Assert.Equal(new DateTime(2023, 12, 21, 17, 33, 44, DateTimeKind.Utc).Ticks + fractionTicks, ticks);
+    }
+
+    [Theory]
+    [InlineData("2023-12-21T19:33:44.663+02:00")]
+    [InlineData("2023-12-21T19:33:44.663+0200")]
+    [InlineData("2023-12-21T12:03:44.663-05:30")]
+    public void ConvertsOffsetsToUtc(string text)
+    {
+        Assert.True(IsoTimestamp.TryParseUtcTicks(text, out var ticks));
+        Assert.Equal(new DateTime(2023, 12, 21, 17, 33, 44, 663, DateTimeKind.Utc).Ticks, ticks);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("yesterday")]
+    [InlineData("2023-13-21T17:33:44Z")]
+    [InlineData("2023-02-30T17:33:44Z")]
+    [InlineData("2023-12-21T24:00:00Z")]
+    [InlineData("2023-12-21T17:33:44.Z")]
+    [InlineData("2023-12-21T17:33:44.12345678Z")]
+    [InlineData("2023-12-21T17:33:44Q")]
+    [InlineData("2023-12-21T17:33:44Z trailing")]
+    [InlineData("12/21/2023 17:33:44")]
+    public void RejectsWhatIsNotAnIsoTimestamp(string text) => Assert.False(IsoTimestamp.TryParseUtcTicks(text, out _));
+
+    [Fact]
+    public void FormatsWithSevenDigitsAndZ() =>
+        Assert.Equal("2023-12-21T17:33:44.6630000Z", IsoTimestamp.Format(new DateTime(2023, 12, 21, 17, 33, 44, 663, DateTimeKind.Utc).Ticks));
+}
