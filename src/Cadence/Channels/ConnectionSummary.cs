@@ -22,6 +22,19 @@ public sealed class ConnectionSummary
     /// <summary>Exact distinct count of RemoteUrl values (Kusto's dcount is an estimate; exact is never worse).</summary>
     public int DistinctUrls => _urls.Count;
 
+    /// <summary>Folds in a summary of the same channel built on another thread.</summary>
+    public void Merge(ConnectionSummary other)
+    {
+        Count += other.Count;
+        if (other.BytesSent is { } s)
+            BytesSent = (BytesSent ?? 0) + s;
+        if (other.BytesReceived is { } r)
+            BytesReceived = (BytesReceived ?? 0) + r;
+        FirstTicks = Math.Min(FirstTicks, other.FirstTicks);
+        LastTicks = Math.Max(LastTicks, other.LastTicks);
+        _urls.UnionWith(other._urls);
+    }
+
     public void Add(long ticks, long? sent, long? received, string? url)
     {
         Count++;

@@ -95,6 +95,33 @@ public sealed class WindowedChannels
         return _summaries;
     }
 
+    /// <summary>
+    /// Folds in the channels another thread grouped from other events of the same inputs, so
+    /// that grouping can run beside parsing. <paramref name="other"/> must not be used afterwards.
+    /// </summary>
+    public void Merge(WindowedChannels other)
+    {
+        if (other._windowTicks != _windowTicks || other._asOfTicks != _asOfTicks)
+            throw new ArgumentException("Only channels grouped over the same window can be merged.", nameof(other));
+        OutsideWindow += other.OutsideWindow;
+        foreach (var (key, summary) in other._summaries)
+        {
+            if (_summaries.TryGetValue(key, out var mine))
+                mine.Merge(summary);
+            else
+                _summaries.Add(key, summary);
+        }
+        _latestTicks = Math.Max(_latestTicks, other._latestTicks);
+        foreach (var (key, pending) in other._pending)
+        {
+            if (_pending.TryGetValue(key, out var mine))
+                mine.Append(pending);
+            else
+                _pending.Add(key, pending);
+            _pendingCount += pending.Count;
+        }
+    }
+
     private ConnectionSummary Summary(in ChannelKey key)
     {
         if (!_summaries.TryGetValue(key, out var summary))
@@ -136,6 +163,12 @@ public sealed class WindowedChannels
             Sent?.Add(sent);
             Received?.Add(received);
             Urls?.Add(url);
+        }
+
+        public void Append(PendingEvents other)
+        {
+            for (var i = 0; i < other.Count; i++)
+                Add(other.Ticks[i], other.Sent?[i], other.Received?[i], other.Urls?[i]);
         }
 
         public int RemoveAtOrBefore(long fromTicks)

@@ -21,6 +21,17 @@ public interface ITelemetryFormat
     /// every row in it: read, skipped or rejected.
     /// </summary>
     IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context);
+
+    /// <summary>
+    /// Delivers the events of one input to <paramref name="sink"/>, possibly from several threads
+    /// (see <see cref="IEventSink"/>). Formats that parse in parallel override this; the
+    /// default streams <see cref="Read"/> on the calling thread.
+    /// </summary>
+    void ReadInto(Stream content, InputFile input, ReadContext context, IEventSink sink)
+    {
+        foreach (var e in Read(content, input, context))
+            sink.Accept(e);
+    }
 }
 
 /// <summary>What every format reader shares within one run.</summary>

@@ -15,7 +15,12 @@ public readonly record struct RowOutcome
 
     public string? Detail { get; private init; }
 
-    public static RowOutcome Read(NetworkEvent e) => new() { Kind = RowOutcomeKind.Event, Event = e, Line = e.Provenance.Line };
+    public static RowOutcome Read(NetworkEvent e) => new() { Kind = RowOutcomeKind.Event, Event = e, Line = e.Provenance.Line, EventTicks = e.TimestampTicks };
+
+    /// <summary>An event already handed to a sink: only what the account needs travels on.</summary>
+    public static RowOutcome Delivered(long line, long ticks) => new() { Kind = RowOutcomeKind.Event, Line = line, EventTicks = ticks };
+
+    public long EventTicks { get; private init; }
 
     public static RowOutcome Skipped(long line, string reason, string detail) =>
         new() { Kind = RowOutcomeKind.Skipped, Line = line, Reason = reason, Detail = detail };
@@ -29,7 +34,7 @@ public readonly record struct RowOutcome
         switch (Kind)
         {
             case RowOutcomeKind.Event:
-                ingest.CountEvent(Event.TimestampTicks);
+                ingest.CountEvent(EventTicks);
                 return true;
             case RowOutcomeKind.Skipped:
                 ingest.Skip(Line, Reason!, Detail!);

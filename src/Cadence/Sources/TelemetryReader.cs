@@ -63,16 +63,60 @@ public sealed class TelemetryReader
         }
     }
 
+    /// <summary>
+    /// Reads every input into <paramref name="sink"/>, letting formats that can parse on several
+    /// threads do so. Inputs are read one after the other.
+    /// </summary>
+    public void ReadInto(IEnumerable<string> paths, IEventSink sink)
+    {
+        var files = ExpandPaths(paths);
+        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
+        foreach (var file in files)
+        {
+            using var content = Open(file, out var format);
+            Guard(file, () => format.ReadInto(content, new InputFile(file), _context, sink));
+        }
+    }
+
     private IEnumerable<NetworkEvent> ReadOne(string path)
     {
-        var input = new InputFile(path);
-        using var content = Open(path, out var head, out var headLength);
-        var format = Detect(head.AsSpan(0, headLength))
-            ?? throw new UnreadableInputException(
-                $"{path}: not a format Cadence reads (it reads: {string.Join("; ", _formats.Select(f => f.Name))}; gzip-compressed or not)");
-        foreach (var e in format.Read(content, input, _context))
-            yield return e;
+        using var content = Open(path, out var format);
+        using var events = format.Read(content, new InputFile(path), _context).GetEnumerator();
+        while (Guard(path, events.MoveNext))
+            yield return events.Current;
     }
+
+    private Stream Open(string path, out ITelemetryFormat format)
+    {
+        var content = Open(path, out var head, out var headLength);
+        format = Detect(head.AsSpan(0, headLength))!;
+        if (format is null)
+        {
+            content.Dispose();
+            throw new UnreadableInputException(
+                $"{path}: not a format Cadence reads (it reads: {string.Join("; ", _formats.Select(f => f.Name))}; gzip-compressed or not)");
+        }
+        return content;
+    }
+
+    /// <summary>Turns I/O failures in the middle of a file (a truncated gzip stream, a read error) into an error naming the file.</summary>
+    private static T Guard<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new UnreadableInputException($"{path}: corrupt compressed data ({ex.Message})", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new UnreadableInputException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    private static void Guard(string path, Action read) => Guard(path, () => { read(); return true; });
 
     private ITelemetryFormat? Detect(ReadOnlySpan<byte> head)
     {

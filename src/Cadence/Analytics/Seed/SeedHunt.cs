@@ -38,17 +38,10 @@ public static class SeedHunt
         var stopwatch = Stopwatch.StartNew();
         var log = new IngestLog(options.Strict);
         var reader = new TelemetryReader(new ReadContext(log, new StringPool()) { DegreeOfParallelism = options.DegreeOfParallelism }, progress: progress);
-        var channels = new WindowedChannels(options.EffectiveWindow, options.AsOf);
+        using var sink = new SeedSink(options.EffectiveWindow, options.AsOf);
+        reader.ReadInto(options.Paths, sink);
 
-        Span<long> byFilter = stackalloc long[Enum.GetValues<SeedRowFilter>().Length];
-        foreach (var e in reader.Read(options.Paths))
-        {
-            var filter = SeedRule.Filter(e);
-            byFilter[(int)filter]++;
-            if (filter == SeedRowFilter.Admitted)
-                channels.Add(SeedRule.KeyOf(e), e);
-        }
-
+        var (channels, byFilter) = sink.Merge();
         var summaries = channels.Summarize(log.LatestEventTicks);
         var bytesKnown = log.Inputs.Any(i => (i.Provides & (TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes)) != 0);
         var rows = SeedRule.Evaluate(summaries, bytesKnown);
@@ -60,5 +53,40 @@ public static class SeedHunt
                 byFilter[(int)SeedRowFilter.ActionTypeNotConnectionSuccess], channels.OutsideWindow,
                 byFilter[(int)SeedRowFilter.Admitted] - channels.OutsideWindow),
             summaries.Count, stopwatch.Elapsed);
+    }
+
+    /// <summary>Applies the rule's row filters and groups what passes, with one partial result per reader thread.</summary>
+    private sealed class SeedSink(TimeSpan window, DateTime? asOf) : IEventSink, IDisposable
+    {
+        private readonly ThreadLocal<Partial> _partials = new(() => new Partial(new WindowedChannels(window, asOf)), trackAllValues: true);
+
+        public void Accept(in NetworkEvent e)
+        {
+            var partial = _partials.Value!;
+            var filter = SeedRule.Filter(e);
+            partial.ByFilter[(int)filter]++;
+            if (filter == SeedRowFilter.Admitted)
+                partial.Channels.Add(SeedRule.KeyOf(e), e);
+        }
+
+        public (WindowedChannels Channels, long[] ByFilter) Merge()
+        {
+            var channels = new WindowedChannels(window, asOf);
+            var byFilter = new long[Enum.GetValues<SeedRowFilter>().Length];
+            foreach (var partial in _partials.Values)
+            {
+                channels.Merge(partial.Channels);
+                for (var i = 0; i < byFilter.Length; i++)
+                    byFilter[i] += partial.ByFilter[i];
+            }
+            return (channels, byFilter);
+        }
+
+        public void Dispose() => _partials.Dispose();
+
+        private sealed record Partial(WindowedChannels Channels)
+        {
+            public long[] ByFilter { get; } = new long[Enum.GetValues<SeedRowFilter>().Length];
+        }
     }
 }

@@ -27,7 +27,51 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
 
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)
     {
-        using var reader = Sep.New(',').Reader(o => o with
+        using var reader = Open(content, input, context, out var ingest, out var mapper);
+        foreach (var outcome in reader.Enumerate(row => MapRow(row, mapper)))
+        {
+            if (outcome.Account(ingest))
+                yield return outcome.Event;
+        }
+    }
+
+    public void ReadInto(Stream content, InputFile input, ReadContext context, IEventSink sink)
+    {
+        using var reader = Open(content, input, context, out var ingest, out var mapper);
+        if (context.DegreeOfParallelism <= 1)
+        {
+            foreach (var e in Read(reader, ingest, mapper))
+                sink.Accept(e);
+            return;
+        }
+
+        // Rows are parsed, mapped and delivered to the sink on Sep's worker threads; only a small
+        // outcome comes back, in input order, so the account stays single-threaded and the
+        // examples it keeps are the first ones in the file.
+        var outcomes = reader.ParallelEnumerate(row =>
+        {
+            var outcome = MapRow(row, mapper);
+            if (outcome.Kind != RowOutcomeKind.Event)
+                return outcome;
+            sink.Accept(outcome.Event);
+            return RowOutcome.Delivered(outcome.Line, outcome.EventTicks);
+        }, context.DegreeOfParallelism);
+        foreach (var outcome in outcomes)
+            outcome.Account(ingest);
+    }
+
+    private static IEnumerable<NetworkEvent> Read(SepReader reader, InputIngest ingest, DefenderRowMapper mapper)
+    {
+        foreach (var outcome in reader.Enumerate(row => MapRow(row, mapper)))
+        {
+            if (outcome.Account(ingest))
+                yield return outcome.Event;
+        }
+    }
+
+    private SepReader Open(Stream content, InputFile input, ReadContext context, out InputIngest ingest, out DefenderRowMapper mapper)
+    {
+        var reader = Sep.New(',').Reader(o => o with
         {
             HasHeader = true,
             Unescape = true,
@@ -37,21 +81,13 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
 
         var names = reader.Header.ColNames;
         if (!DefenderSchema.TryResolve(names, out var schema, out var missing))
-            throw new UnreadableInputException($"{input.DisplayName}:1: not a DeviceNetworkEvents export (missing columns: {missing})");
-
-        var ingest = context.Log.Begin(input, Name, schema.Provides);
-        var mapper = new DefenderRowMapper(schema, context.Pool, input);
-
-        // Sep parses and maps rows on several threads and hands them back in input order, so
-        // the account below stays single-threaded and deterministic.
-        var outcomes = context.DegreeOfParallelism > 1
-            ? reader.ParallelEnumerate(row => MapRow(row, mapper), context.DegreeOfParallelism)
-            : reader.Enumerate(row => MapRow(row, mapper));
-        foreach (var outcome in outcomes)
         {
-            if (outcome.Account(ingest))
-                yield return outcome.Event;
+            reader.Dispose();
+            throw new UnreadableInputException($"{input.DisplayName}:1: not a DeviceNetworkEvents export (missing columns: {missing})");
         }
+        ingest = context.Log.Begin(input, Name, schema.Provides);
+        mapper = new DefenderRowMapper(schema, context.Pool, input);
+        return reader;
     }
 
     private static RowOutcome MapRow(SepReader.Row row, DefenderRowMapper mapper)
