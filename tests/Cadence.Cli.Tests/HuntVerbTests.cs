@@ -140,6 +140,28 @@ public sealed class HuntVerbTests : IDisposable
         Assert.Contains(path, run.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TruncatedGzipIsReportedNotPassedOffAsComplete()
+    {
+        var path = Path.Combine(_temp, "cut.csv.gz");
+        using (var file = File.Create(path))
+        using (var zip = new GZipStream(file, CompressionLevel.NoCompression))
+            zip.Write(File.ReadAllBytes(CliRun.TestData("seed-basic.csv")));
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
+        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        Assert.Contains($"cadence: warning: {path}: the gzip data ends after", run.Error, StringComparison.Ordinal);
+        Assert.Contains("looks truncated", run.Error, StringComparison.Ordinal);
+
+        var intact = Path.Combine(_temp, "whole.csv.gz");
+        using (var file = File.Create(intact))
+        using (var zip = new GZipStream(file, CompressionLevel.Optimal))
+            zip.Write(File.ReadAllBytes(CliRun.TestData("seed-basic.csv")));
+        var whole = CliRun.Invoke("hunt", intact, "--format", "csv");
+        Assert.DoesNotContain("warning", whole.Error, StringComparison.Ordinal);
+        Assert.Equal(Expected("seed-basic.expected.csv"), whole.Out);
+    }
+
     [Theory]
     [InlineData("hunt")]
     [InlineData("hunt", "x.csv", "--format", "xml")]

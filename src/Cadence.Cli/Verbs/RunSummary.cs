@@ -23,6 +23,8 @@ internal static class RunSummary
             foreach (var (reason, count) in input.RejectedByReason.OrderByDescending(kv => kv.Value))
                 error.WriteLine($"    rejected {Count(count)}: {reason}");
         }
+        foreach (var warning in log.Warnings)
+            error.WriteLine($"cadence: warning: {UntrustedText.ForTerminal(warning)}");
         var problems = log.Examples.Where(p => p.Disposition == RowDisposition.Rejected).ToList();
         if (problems.Count > 0)
         {

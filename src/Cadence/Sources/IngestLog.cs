@@ -11,12 +11,22 @@ namespace Cadence.Sources;
 public sealed class IngestLog(bool strict = false, int examplesPerReason = 3)
 {
     private readonly List<InputIngest> _inputs = [];
+    private readonly List<string> _warnings = [];
 
     public bool Strict { get; } = strict;
 
     public int ExamplesPerReason { get; } = examplesPerReason;
 
     public IReadOnlyList<InputIngest> Inputs => _inputs;
+
+    /// <summary>Problems with whole inputs that did not stop the run (a gzip stream shorter than its trailer says).</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public void Warn(string message)
+    {
+        lock (_warnings)
+            _warnings.Add(message);
+    }
 
     public long EventsRead => _inputs.Sum(i => i.EventsRead);
 

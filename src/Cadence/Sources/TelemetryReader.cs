@@ -148,7 +148,15 @@ public sealed class TelemetryReader
         var got = ReadFully(stream, magic);
         stream = new PeekableStream(magic, got, stream);
         if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        {
             stream = new GZipStream(stream, CompressionMode.Decompress);
+            if (raw.CanSeek && raw.Length >= 18 && TrailerLength(path) is { } trailerLength)
+            {
+                stream = new GzipLengthCheckStream(stream, trailerLength, (actual, recorded) => _context.Log.Warn(
+                    $"{path}: the gzip data ends after {actual:N0} bytes but its trailer records {recorded:N0} (mod 2^32): " +
+                    "the file looks truncated, so its last rows may be missing (or it is several gzip members concatenated)"));
+            }
+        }
 
         head = new byte[HeadLength];
         try
@@ -161,6 +169,15 @@ public sealed class TelemetryReader
             throw new UnreadableInputException($"{path}: corrupt gzip data ({ex.Message})", ex);
         }
         return new PeekableStream(head, headLength, stream);
+    }
+
+    /// <summary>The ISIZE field: the last four bytes of a gzip file, little-endian.</summary>
+    private static uint? TrailerLength(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        file.Seek(-4, SeekOrigin.End);
+        Span<byte> isize = stackalloc byte[4];
+        return ReadFully(file, isize) == 4 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(isize) : null;
     }
 
     private static int ReadFully(Stream stream, Span<byte> buffer)

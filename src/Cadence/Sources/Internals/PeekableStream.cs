@@ -1,12 +1,9 @@
 namespace Cadence.Sources.Internals;
 
-/// <summary>
-/// Replays bytes already read for format detection, then continues with the rest of the stream:
-/// standard input and gzip streams cannot seek back.
-/// </summary>
-internal sealed class PeekableStream(byte[] head, int headLength, Stream rest) : Stream
+/// <summary>A forward-only wrapper over another stream: the members every such wrapper shares.</summary>
+internal abstract class ForwardOnlyStream(Stream inner) : Stream
 {
-    private int _headPosition;
+    protected Stream Inner { get; } = inner;
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -15,6 +12,29 @@ internal sealed class PeekableStream(byte[] head, int headLength, Stream rest) :
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public abstract override int Read(Span<byte> buffer);
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            Inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>
+/// Replays bytes already read for format detection, then continues with the rest of the stream:
+/// standard input and gzip streams cannot seek back.
+/// </summary>
+internal sealed class PeekableStream(byte[] head, int headLength, Stream rest) : ForwardOnlyStream(rest)
+{
+    private int _headPosition;
 
     public override int Read(Span<byte> buffer)
     {
@@ -25,49 +45,45 @@ internal sealed class PeekableStream(byte[] head, int headLength, Stream rest) :
             _headPosition += n;
             return n;
         }
-        return rest.Read(buffer);
-    }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-            rest.Dispose();
-        base.Dispose(disposing);
+        return Inner.Read(buffer);
     }
 }
 
 /// <summary>Counts the raw bytes pulled from a file, for the progress display.</summary>
-internal sealed class CountingStream(Stream inner, ReadProgress progress) : Stream
+internal sealed class CountingStream(Stream inner, ReadProgress progress) : ForwardOnlyStream(inner)
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length;
-    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
-        var n = inner.Read(buffer);
+        var n = Inner.Read(buffer);
         progress.Add(n);
         return n;
     }
+}
 
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+/// <summary>
+/// Checks a gzip file's decompressed length against the ISIZE its trailer records: .NET's
+/// GZipStream ends quietly at a truncated file, and a copy cut short in transfer must not pass
+/// for a complete export.
+/// </summary>
+/// <remarks>
+/// ISIZE is the length mod 2^32 of the last gzip member only, so a file of several concatenated
+/// members may differ without being damaged: hence a warning, not an error.
+/// </remarks>
+internal sealed class GzipLengthCheckStream(Stream decompressed, uint trailerLength, Action<long, uint> onMismatch) : ForwardOnlyStream(decompressed)
+{
+    private long _length;
+    private bool _checked;
 
-    protected override void Dispose(bool disposing)
+    public override int Read(Span<byte> buffer)
     {
-        if (disposing)
-            inner.Dispose();
-        base.Dispose(disposing);
+        var n = Inner.Read(buffer);
+        _length += n;
+        if (n == 0 && buffer.Length > 0 && !_checked)
+        {
+            _checked = true;
+            if ((uint)_length != trailerLength)
+                onMismatch(_length, trailerLength);
+        }
+        return n;
     }
 }
