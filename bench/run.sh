@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds Cadence and the bench in Release, generates the synthetic exports if missing, and prints
+# the Markdown result tables on stdout (build and progress output goes to stderr).
+#
+#   bench/run.sh                 # 1M and 5M rows, 5 runs after 1 warm-up
+#   RUNS=10 bench/run.sh         # more runs
+#   SIZES="1000000" bench/run.sh # only the 1M file
+#
+# Generated files are cached in bench/data/ (gitignored); delete them after changing the generator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${RUNS:-5}"
+WARMUP="${WARMUP:-1}"
+SIZES="${SIZES:-1000000 5000000}"
+SEED="${SEED:-1}"
+CADENCE="${CADENCE:-src/Cadence.Cli/bin/Release/net10.0/cadence}"
+BENCH=bench/Cadence.Bench/bin/Release/net10.0/Cadence.Bench
+
+dotnet build src/Cadence.Cli -c Release -nologo -v quiet >&2
+dotnet build bench/Cadence.Bench -c Release -nologo -v quiet >&2
+
+files=()
+for rows in $SIZES; do
+    if (( rows % 1000000 == 0 )); then label="$((rows / 1000000))m"; else label="$rows"; fi
+    file="bench/data/dne-${label}.csv"
+    if [[ ! -f "$file" ]]; then
+        "$BENCH" generate --rows "$rows" --out "$file" --seed "$SEED" >&2
+    fi
+    files+=("$file")
+done
+
+"$BENCH" run --cadence "$CADENCE" --runs "$RUNS" --warmup "$WARMUP" "${files[@]}"
