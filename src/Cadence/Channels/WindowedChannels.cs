@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cadence.Telemetry;
 
 namespace Cadence.Channels;
@@ -18,8 +19,8 @@ public sealed class WindowedChannels
 {
     private readonly long _windowTicks;
     private readonly long? _asOfTicks;
-    private readonly Dictionary<ChannelKey, ConnectionSummary> _summaries = [];
-    private readonly Dictionary<ChannelKey, PendingEvents> _pending = [];
+    private readonly Dictionary<ChannelKey, ConnectionSummary> _summaries = new(new ChannelKeyComparer());
+    private readonly Dictionary<ChannelKey, PendingEvents> _pending = new(new ChannelKeyComparer());
     private long _latestTicks = long.MinValue;
     private long _pendingCount;
     private long _pendingAtLastPrune;
@@ -56,8 +57,8 @@ public sealed class WindowedChannels
             OutsideWindow++;
             return;
         }
-        if (!_pending.TryGetValue(key, out var pending))
-            _pending.Add(key, pending = new PendingEvents());
+        ref var pending = ref CollectionsMarshal.GetValueRefOrAddDefault(_pending, key, out _);
+        pending ??= new PendingEvents();
         pending.Add(ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl);
         _pendingCount++;
         // Prune when the pending set has doubled: amortized O(1) per event.
@@ -105,12 +106,7 @@ public sealed class WindowedChannels
             throw new ArgumentException("Only channels grouped over the same window can be merged.", nameof(other));
         OutsideWindow += other.OutsideWindow;
         foreach (var (key, summary) in other._summaries)
-        {
-            if (_summaries.TryGetValue(key, out var mine))
-                mine.Merge(summary);
-            else
-                _summaries.Add(key, summary);
-        }
+            Summary(key).Merge(summary);
         _latestTicks = Math.Max(_latestTicks, other._latestTicks);
         foreach (var (key, pending) in other._pending)
         {
@@ -122,12 +118,9 @@ public sealed class WindowedChannels
         }
     }
 
-    private ConnectionSummary Summary(in ChannelKey key)
-    {
-        if (!_summaries.TryGetValue(key, out var summary))
-            _summaries.Add(key, summary = new ConnectionSummary());
-        return summary;
-    }
+    /// <summary>The channel's summary, in place: one hash lookup per event, whether the channel is new or not.</summary>
+    private ref ConnectionSummary Summary(in ChannelKey key) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(_summaries, key, out _);
 
     private void Prune()
     {

@@ -37,7 +37,8 @@ public static class SeedHunt
     {
         var stopwatch = Stopwatch.StartNew();
         var log = new IngestLog(options.Strict);
-        var reader = new TelemetryReader(new ReadContext(log, new StringPool()) { DegreeOfParallelism = options.DegreeOfParallelism }, progress: progress);
+        using var pool = new StringPool();
+        var reader = new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = options.DegreeOfParallelism }, progress: progress);
         using var sink = new SeedSink(options.EffectiveWindow, options.AsOf);
         reader.ReadInto(options.Paths, sink);
 

@@ -81,7 +81,7 @@ public static class SeedRule
     }
 
     /// <summary>One group through the post-summarize stages; null when the rule's filters drop it.</summary>
-    public static SeedResult? Evaluate(in ChannelKey key, ConnectionSummary summary, bool bytesKnown)
+    public static SeedResult? Evaluate(in ChannelKey key, in ConnectionSummary summary, bool bytesKnown)
     {
         var count = summary.Count;
         var duration = KustoSemantics.DatetimeDiffSeconds(summary.LastTicks, summary.FirstTicks);
