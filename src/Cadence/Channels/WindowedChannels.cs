@@ -33,6 +33,9 @@ public sealed class WindowedChannels
         _asOfTicks = asOf?.ToUniversalTime().Ticks;
     }
 
+    /// <summary>Channels grouped so far (summarized and pending).</summary>
+    public int Count => _summaries.Count + _pending.Count;
+
     /// <summary>Events that fell outside the window (before it, or after as-of).</summary>
     public long OutsideWindow { get; private set; }
 

@@ -41,6 +41,9 @@ public sealed class ReadContext(IngestLog log, StringPool pool)
 
     public StringPool Pool { get; } = pool;
 
-    /// <summary>Threads a reader may use to parse rows; results still arrive in input order.</summary>
+    /// <summary>Threads a reader may use to parse rows; the account still lists rows in input order.</summary>
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Bytes read so far, for a progress display.</summary>
+    public ReadProgress Progress { get; init; } = new();
 }

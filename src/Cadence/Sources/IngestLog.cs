@@ -125,6 +125,27 @@ public sealed class InputIngest
         Record(RowDisposition.Rejected, line, reason, detail);
     }
 
+    /// <summary>Folds in the account of one range of this input, read on another thread; ranges must be folded in file order.</summary>
+    public void Fold(RangeAccount range)
+    {
+        EventsRead += range.EventsRead;
+        if (range.LatestEventTicks is { } latest && (LatestEventTicks is not { } mine || latest > mine))
+            LatestEventTicks = latest;
+        foreach (var (key, count) in range.Counts)
+        {
+            var counts = key.Disposition == RowDisposition.Skipped ? _skipped : _rejected;
+            counts.TryGetValue(key.Reason, out var before);
+            counts[key.Reason] = before + count;
+            if (key.Disposition == RowDisposition.Skipped) RowsSkipped += count; else RowsRejected += count;
+        }
+        foreach (var example in range.Examples)
+        {
+            var shown = _examples.Count(e => e.Disposition == example.Disposition && e.Reason == example.Reason);
+            if (shown < _log.ExamplesPerReason)
+                _examples.Add(example with { Input = Input });
+        }
+    }
+
     private void Record(RowDisposition disposition, long line, string reason, string detail)
     {
         var counts = disposition == RowDisposition.Skipped ? _skipped : _rejected;
@@ -144,3 +165,38 @@ public sealed class MalformedInputException(RowProblem problem) : Exception(prob
 
 /// <summary>An input Cadence cannot read at all (unknown format, missing file, unreadable JSON document).</summary>
 public sealed class UnreadableInputException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The account of one byte range of an input, kept by the thread that reads it: counts by reason
+/// and the first few problems of each, never every row, so a file of garbage stays small.
+/// </summary>
+public sealed class RangeAccount(InputFile input, int examplesPerReason)
+{
+    private readonly Dictionary<(RowDisposition Disposition, string Reason), long> _counts = [];
+    private readonly List<RowProblem> _examples = [];
+
+    public long EventsRead { get; private set; }
+
+    public long? LatestEventTicks { get; private set; }
+
+    public IReadOnlyDictionary<(RowDisposition Disposition, string Reason), long> Counts => _counts;
+
+    public IReadOnlyList<RowProblem> Examples => _examples;
+
+    public void Record(in RowOutcome outcome)
+    {
+        if (outcome.Kind == RowOutcomeKind.Event)
+        {
+            EventsRead++;
+            if (LatestEventTicks is not { } latest || outcome.EventTicks > latest)
+                LatestEventTicks = outcome.EventTicks;
+            return;
+        }
+        var disposition = outcome.Kind == RowOutcomeKind.Skipped ? RowDisposition.Skipped : RowDisposition.Rejected;
+        var key = (disposition, outcome.Reason!);
+        _counts.TryGetValue(key, out var count);
+        _counts[key] = count + 1;
+        if (count < examplesPerReason)
+            _examples.Add(new RowProblem(input, outcome.Line, disposition, outcome.Reason!, outcome.Detail!));
+    }
+}

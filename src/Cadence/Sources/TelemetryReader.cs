@@ -17,11 +17,10 @@ public sealed class TelemetryReader
     private readonly ReadContext _context;
     private readonly IReadOnlyList<ITelemetryFormat> _formats;
 
-    public TelemetryReader(ReadContext context, IReadOnlyList<ITelemetryFormat>? formats = null, ReadProgress? progress = null)
+    public TelemetryReader(ReadContext context, IReadOnlyList<ITelemetryFormat>? formats = null)
     {
         _context = context;
         _formats = formats ?? DefaultFormats;
-        Progress = progress ?? new ReadProgress();
     }
 
     /// <summary>Every format Cadence reads, in detection order.</summary>
@@ -31,7 +30,7 @@ public sealed class TelemetryReader
         new DefenderJsonFormat(),
     ];
 
-    public ReadProgress Progress { get; }
+    public ReadProgress Progress => _context.Progress;
 
     /// <summary>Expands directories (recursively, in ordinal order) and checks every path exists.</summary>
     /// <exception cref="UnreadableInputException">A path that does not exist.</exception>
@@ -73,22 +72,23 @@ public sealed class TelemetryReader
         Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
         foreach (var file in files)
         {
-            using var content = Open(file, out var format);
-            Guard(file, () => format.ReadInto(content, new InputFile(file), _context, sink));
+            using var content = Open(file, out var format, out var compressed);
+            var input = new InputFile(file, file == "-" || compressed ? null : file);
+            Guard(file, () => format.ReadInto(content, input, _context, sink));
         }
     }
 
     private IEnumerable<NetworkEvent> ReadOne(string path)
     {
-        using var content = Open(path, out var format);
+        using var content = Open(path, out var format, out _);
         using var events = format.Read(content, new InputFile(path), _context).GetEnumerator();
         while (Guard(path, events.MoveNext))
             yield return events.Current;
     }
 
-    private Stream Open(string path, out ITelemetryFormat format)
+    private Stream Open(string path, out ITelemetryFormat format, out bool compressed)
     {
-        var content = Open(path, out var head, out var headLength);
+        var content = Open(path, out var head, out var headLength, out compressed);
         format = Detect(head.AsSpan(0, headLength))!;
         if (format is null)
         {
@@ -129,7 +129,7 @@ public sealed class TelemetryReader
         return null;
     }
 
-    private Stream Open(string path, out byte[] head, out int headLength)
+    private Stream Open(string path, out byte[] head, out int headLength, out bool compressed)
     {
         Stream raw;
         try
@@ -147,7 +147,8 @@ public sealed class TelemetryReader
         var magic = new byte[2];
         var got = ReadFully(stream, magic);
         stream = new PeekableStream(magic, got, stream);
-        if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        compressed = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        if (compressed)
         {
             stream = new GZipStream(stream, CompressionMode.Decompress);
             if (raw.CanSeek && raw.Length >= 18 && TrailerLength(path) is { } trailerLength)

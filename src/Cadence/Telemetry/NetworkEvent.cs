@@ -50,4 +50,8 @@ public readonly record struct Provenance(InputFile Input, long Line)
 }
 
 /// <summary>An input as the user named it (a path, or "-" for standard input).</summary>
-public sealed record InputFile(string DisplayName);
+/// <param name="PlainFilePath">
+/// Set when the input is an uncompressed regular file, which a reader may reopen and read in
+/// ranges on several threads; null for standard input and compressed files.
+/// </param>
+public sealed record InputFile(string DisplayName, string? PlainFilePath = null);

@@ -38,7 +38,7 @@ public static class SeedHunt
         var stopwatch = Stopwatch.StartNew();
         var log = new IngestLog(options.Strict);
         using var pool = new StringPool();
-        var reader = new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = options.DegreeOfParallelism }, progress: progress);
+        var reader = new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = options.DegreeOfParallelism, Progress = progress ?? new ReadProgress() });
         using var sink = new SeedSink(options.EffectiveWindow, options.AsOf);
         reader.ReadInto(options.Paths, sink);
 
@@ -72,11 +72,16 @@ public static class SeedHunt
 
         public (WindowedChannels Channels, long[] ByFilter) Merge()
         {
-            var channels = new WindowedChannels(window, asOf);
             var byFilter = new long[Enum.GetValues<SeedRowFilter>().Length];
-            foreach (var partial in _partials.Values)
+            var partials = _partials.Values.OrderByDescending(p => p.Channels.Count).ToList();
+            if (partials.Count == 0)
+                return (new WindowedChannels(window, asOf), byFilter);
+            // Folding into the largest partial spares re-inserting its channels, most of them.
+            var channels = partials[0].Channels;
+            foreach (var partial in partials)
             {
-                channels.Merge(partial.Channels);
+                if (partial != partials[0])
+                    channels.Merge(partial.Channels);
                 for (var i = 0; i < byFilter.Length; i++)
                     byFilter[i] += partial.ByFilter[i];
             }
