@@ -18,6 +18,8 @@ internal static class RunSummary
         foreach (var input in log.Inputs)
         {
             error.WriteLine($"  {UntrustedText.ForTerminal(input.Input.DisplayName)} ({input.Format}): {Count(input.EventsRead)} events");
+            foreach (var (note, count) in input.Notes)
+                error.WriteLine($"    {Count(count)} {note}");
             foreach (var (reason, count) in input.SkippedByReason.OrderByDescending(kv => kv.Value))
                 error.WriteLine($"    skipped {Count(count)}: {reason}");
             foreach (var (reason, count) in input.RejectedByReason.OrderByDescending(kv => kv.Value))

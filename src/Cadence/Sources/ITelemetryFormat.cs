@@ -32,6 +32,15 @@ public interface ITelemetryFormat
         foreach (var e in Read(content, input, context))
             sink.Accept(e);
     }
+
+    /// <summary>
+    /// When, within one run, this input is read relative to others: lower first. Logs that only
+    /// enrich others (Zeek http.log and ssl.log, linked to conn.log by uid) go before them.
+    /// </summary>
+    int ReadOrder(ReadOnlySpan<byte> head) => 0;
+
+    /// <summary>Events this format can only give once every input is read (records that never found their link).</summary>
+    IEnumerable<NetworkEvent> Finish(ReadContext context) => [];
 }
 
 /// <summary>What every format reader shares within one run.</summary>
@@ -46,4 +55,17 @@ public sealed class ReadContext(IngestLog log, StringPool pool)
 
     /// <summary>Bytes read so far, for a progress display.</summary>
     public ReadProgress Progress { get; init; } = new();
+
+    private readonly Dictionary<Type, object> _formatState = [];
+
+    /// <summary>State a format keeps across the inputs of one run (Zeek's uid links), created on first use.</summary>
+    public T StateOf<T>() where T : class, new()
+    {
+        lock (_formatState)
+        {
+            if (!_formatState.TryGetValue(typeof(T), out var state))
+                _formatState[typeof(T)] = state = new T();
+            return (T)state;
+        }
+    }
 }

@@ -107,6 +107,17 @@ public sealed class InputIngest
 
     public IReadOnlyList<RowProblem> Examples => _examples;
 
+    private readonly Dictionary<string, long> _notes = new(StringComparer.Ordinal);
+
+    /// <summary>Informational counts about rows that were read (Zeek http records linked to their conn record).</summary>
+    public IReadOnlyDictionary<string, long> Notes => _notes;
+
+    public void Note(string what, long count = 1)
+    {
+        _notes.TryGetValue(what, out var before);
+        _notes[what] = before + count;
+    }
+
     public void CountEvent(long timestampTicks)
     {
         EventsRead++;

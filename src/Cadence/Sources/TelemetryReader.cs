@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Cadence.Sources.Defender;
 using Cadence.Sources.Internals;
+using Cadence.Sources.Zeek;
 using Cadence.Telemetry;
 
 namespace Cadence.Sources;
@@ -28,6 +29,7 @@ public sealed class TelemetryReader
     [
         new DefenderCsvFormat(),
         new DefenderJsonFormat(),
+        new ZeekLogFormat(),
     ];
 
     public ReadProgress Progress => _context.Progress;
@@ -53,13 +55,38 @@ public sealed class TelemetryReader
 
     public IEnumerable<NetworkEvent> Read(IEnumerable<string> paths)
     {
-        var files = ExpandPaths(paths);
-        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
-        foreach (var file in files)
+        var used = new HashSet<ITelemetryFormat>();
+        foreach (var file in Plan(paths))
         {
-            foreach (var e in ReadOne(file))
+            foreach (var e in ReadOne(file, used))
                 yield return e;
         }
+        foreach (var format in used)
+        {
+            foreach (var e in format.Finish(_context))
+                yield return e;
+        }
+    }
+
+    /// <summary>
+    /// The inputs in the order they are read: the user's order, except that inputs whose format
+    /// asks to go first (logs that enrich others) do.
+    /// </summary>
+    private List<string> Plan(IEnumerable<string> paths)
+    {
+        var files = ExpandPaths(paths);
+        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            // Standard input can be read only once, so it is never opened ahead.
+            if (file == "-" || order.ContainsKey(file))
+                continue;
+            using var content = Open(file, out var head, out var headLength, out _, countProgress: false);
+            var format = Detect(head.AsSpan(0, headLength));
+            order[file] = format?.ReadOrder(SkipBom(head.AsSpan(0, headLength))) ?? 0;
+        }
+        return [.. files.Select((f, i) => (File: f, Index: i)).OrderBy(f => order.GetValueOrDefault(f.File)).ThenBy(f => f.Index).Select(f => f.File)];
     }
 
     /// <summary>
@@ -68,19 +95,25 @@ public sealed class TelemetryReader
     /// </summary>
     public void ReadInto(IEnumerable<string> paths, IEventSink sink)
     {
-        var files = ExpandPaths(paths);
-        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
-        foreach (var file in files)
+        var used = new HashSet<ITelemetryFormat>();
+        foreach (var file in Plan(paths))
         {
             using var content = Open(file, out var format, out var compressed);
+            used.Add(format);
             var input = new InputFile(file, file == "-" || compressed ? null : file);
             Guard(file, () => format.ReadInto(content, input, _context, sink));
         }
+        foreach (var format in used)
+        {
+            foreach (var e in format.Finish(_context))
+                sink.Accept(e);
+        }
     }
 
-    private IEnumerable<NetworkEvent> ReadOne(string path)
+    private IEnumerable<NetworkEvent> ReadOne(string path, HashSet<ITelemetryFormat> used)
     {
         using var content = Open(path, out var format, out _);
+        used.Add(format);
         using var events = format.Read(content, new InputFile(path), _context).GetEnumerator();
         while (Guard(path, events.MoveNext))
             yield return events.Current;
@@ -129,7 +162,7 @@ public sealed class TelemetryReader
         return null;
     }
 
-    private Stream Open(string path, out byte[] head, out int headLength, out bool compressed)
+    private Stream Open(string path, out byte[] head, out int headLength, out bool compressed, bool countProgress = true)
     {
         Stream raw;
         try
@@ -143,7 +176,7 @@ public sealed class TelemetryReader
             throw new UnreadableInputException($"{path}: {ex.Message}", ex);
         }
 
-        Stream stream = new CountingStream(raw, Progress);
+        Stream stream = countProgress ? new CountingStream(raw, Progress) : raw;
         var magic = new byte[2];
         var got = ReadFully(stream, magic);
         stream = new PeekableStream(magic, got, stream);

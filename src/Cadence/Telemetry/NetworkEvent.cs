@@ -31,9 +31,39 @@ public readonly record struct NetworkEvent
 
     public required string InitiatingProcessFileName { get; init; }
 
+    /// <summary>Bytes the device sent: Defender exports joined with a table that has them, Zeek orig_bytes.</summary>
     public long? SentBytes { get; init; }
 
+    /// <summary>Bytes the device received: Zeek resp_bytes.</summary>
     public long? ReceivedBytes { get; init; }
+
+    public string? LocalIP { get; init; }
+
+    public int? LocalPort { get; init; }
+
+    /// <summary>Transport protocol as the source names it (tcp, udp, Tcp).</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>How long the connection lasted, in ticks (Zeek duration).</summary>
+    public long? DurationTicks { get; init; }
+
+    /// <summary>The source's own connection state (Zeek conn_state: SF, S0, RSTO, ...).</summary>
+    public string? ConnectionState { get; init; }
+
+    /// <summary>The name the device asked for: HTTP CONNECT target, HTTP Host, or TLS server name, in that order.</summary>
+    public string? DestinationHost { get; init; }
+
+    public string? HttpMethod { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    public int? StatusCode { get; init; }
+
+    /// <summary>JA3 fingerprint of the TLS ClientHello, where the sensor logs it.</summary>
+    public string? Ja3 { get; init; }
+
+    /// <summary>JA3S fingerprint of the TLS ServerHello, where the sensor logs it.</summary>
+    public string? Ja3s { get; init; }
 
     /// <summary>Where the event came from, so a finding can be traced back to the raw line.</summary>
     public required Provenance Provenance { get; init; }
