@@ -22,6 +22,7 @@ internal static class Program
               cadence hunt export.json.gz --as-of 2024-03-26T12:00:00Z --window 7d
             """);
         root.Subcommands.Add(HuntVerb.Create(context));
+        root.Subcommands.Add(SourcesVerb.Create(context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)

@@ -226,3 +226,17 @@ public sealed class HuntVerbTests : IDisposable
         try { Directory.Delete(_temp, recursive: true); } catch (IOException) { }
     }
 }
+
+public class SourcesVerbTests
+{
+    [Fact]
+    public void ListsEveryFormatWithItsFields()
+    {
+        var run = CliRun.Invoke("sources");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Defender DeviceNetworkEvents CSV", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Zeek conn/http/ssl log (TSV)", run.Out, StringComparison.Ordinal);
+        Assert.Contains("UserAgent", run.Out, StringComparison.Ordinal);
+        Assert.Contains("Ja3s", run.Out, StringComparison.Ordinal);
+    }
+}

@@ -47,13 +47,15 @@ internal static class HuntVerb
 
         var command = new Command("hunt",
             """
-            Hunt for beaconing in exported telemetry (Defender DeviceNetworkEvents as CSV, Graph JSON, JSON array or NDJSON).
+            Hunt for beaconing in exported telemetry: Defender DeviceNetworkEvents (CSV, Graph JSON, JSON array, NDJSON)
+            and Zeek conn/http/ssl logs (TSV). 'cadence sources' lists what each format provides.
 
             Examples:
               cadence hunt samples/defender/DeviceNetworkEvents.csv
               cadence hunt exports/ --rule seed --format csv --output beacons.csv
               cadence hunt export.csv.gz --as-of 2024-03-26T12:00:00Z --window 24h --format json
               gzip -dc export.csv.gz | cadence hunt - --strict
+              cadence hunt /opt/zeek/logs/2023-01-05/ --format json
             """)
         {
             paths, rule, asOf, window, format, output, strict,

@@ -12,6 +12,9 @@ public interface ITelemetryFormat
     /// <summary>Shown in summaries and in the error for unreadable input ("Defender DeviceNetworkEvents CSV").</summary>
     string Name { get; }
 
+    /// <summary>Every normalized field an input of this format can carry (a given input may carry fewer: its header decides).</summary>
+    TelemetryFields MayProvide { get; }
+
     /// <summary>True when <paramref name="head"/> (the first bytes, BOM removed, possibly cut mid-line) is this format.</summary>
     bool Recognizes(ReadOnlySpan<byte> head);
 

@@ -30,10 +30,13 @@ public static class SeedRule
     /// <summary>The rule's <c>TimeWindow</c>.</summary>
     public static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(24);
 
-    /// <summary>The fields the rule reads; without them it cannot run.</summary>
+    /// <summary>
+    /// The fields the rule reads; without them it cannot run. The process is not among them: on a
+    /// network sensor (Zeek) it is unknown and the rule groups by device, remote IP and port.
+    /// </summary>
     public const TelemetryFields Requires = TelemetryFields.Timestamp | TelemetryFields.DeviceName
         | TelemetryFields.RemoteIP | TelemetryFields.RemotePort | TelemetryFields.RemoteIPType
-        | TelemetryFields.ActionType | TelemetryFields.ProcessName;
+        | TelemetryFields.ActionType;
 
     /// <summary>
     /// The row filters before summarize, except the time window, in the KQL's order so each

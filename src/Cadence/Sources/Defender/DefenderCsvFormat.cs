@@ -14,6 +14,8 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
 {
     public string Name => "Defender DeviceNetworkEvents CSV";
 
+    public TelemetryFields MayProvide => DefenderSchema.AllFields;
+
     public bool Recognizes(ReadOnlySpan<byte> head)
     {
         var firstLine = head;

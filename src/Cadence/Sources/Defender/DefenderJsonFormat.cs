@@ -27,6 +27,8 @@ public sealed class DefenderJsonFormat : ITelemetryFormat
 
     public string Name => "Defender DeviceNetworkEvents JSON (Graph runHuntingQuery response, array of rows, NDJSON)";
 
+    public TelemetryFields MayProvide => DefenderSchema.AllFields;
+
     public bool Recognizes(ReadOnlySpan<byte> head) => JsonShapes.Detect(head) != JsonShape.None;
 
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)

@@ -35,6 +35,11 @@ internal sealed class DefenderSchema
 
     public bool HasByteCounts => Has(DefenderColumn.SentBytes) || Has(DefenderColumn.ReceivedBytes);
 
+    /// <summary>What an export with every column Cadence reads provides.</summary>
+    public const TelemetryFields AllFields = TelemetryFields.Timestamp | TelemetryFields.DeviceName | TelemetryFields.ActionType
+        | TelemetryFields.RemoteIP | TelemetryFields.RemotePort | TelemetryFields.RemoteIPType | TelemetryFields.RemoteUrl
+        | TelemetryFields.ProcessName | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes;
+
     public TelemetryFields Provides
     {
         get

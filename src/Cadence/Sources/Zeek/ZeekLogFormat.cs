@@ -18,6 +18,8 @@ public sealed class ZeekLogFormat : ITelemetryFormat
 
     public string Name => "Zeek conn/http/ssl log (TSV)";
 
+    public TelemetryFields MayProvide => Provides("conn") | Provides("http") | Provides("ssl");
+
     public bool Recognizes(ReadOnlySpan<byte> head) => head.StartsWith("#separator "u8);
 
     public int ReadOrder(ReadOnlySpan<byte> head)
