@@ -59,6 +59,24 @@ public readonly record struct NetworkEvent
 
     public int? StatusCode { get; init; }
 
+    /// <summary>The initiating process's id, where the endpoint logs it (Defender, Sysmon).</summary>
+    public long? ProcessId { get; init; }
+
+    /// <summary>The initiating process's command line, where the endpoint logs it (Defender, Sysmon Event ID 1).</summary>
+    public string? ProcessCommandLine { get; init; }
+
+    /// <summary>True when the request upgraded to WebSocket (Upgrade: websocket, or a 101 response), where the telemetry shows it.</summary>
+    public bool? WebSocketUpgrade { get; init; }
+
+    /// <summary>
+    /// How many connections this one event stands for: Defender's ConnectionSuccessAggregatedReport
+    /// carries uniqueEventsAggregated; null for a single connection.
+    /// </summary>
+    public int? AggregatedCount { get; init; }
+
+    /// <summary>The product that reported the event when it is not the endpoint itself (CEF DeviceVendor/DeviceProduct: a firewall, a proxy).</summary>
+    public string? Observer { get; init; }
+
     /// <summary>JA3 fingerprint of the TLS ClientHello, where the sensor logs it.</summary>
     public string? Ja3 { get; init; }
 

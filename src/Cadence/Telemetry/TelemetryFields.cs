@@ -29,4 +29,9 @@ public enum TelemetryFields
     StatusCode = 1 << 18,
     Ja3 = 1 << 19,
     Ja3s = 1 << 20,
+    ProcessId = 1 << 21,
+    ProcessCommandLine = 1 << 22,
+    WebSocketUpgrade = 1 << 23,
+    AggregatedCount = 1 << 24,
+    Observer = 1 << 25,
 }
