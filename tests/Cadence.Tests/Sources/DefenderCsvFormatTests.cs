@@ -41,10 +41,50 @@ public sealed class DefenderCsvFormatTests : IDisposable
         Assert.Equal("msedge.exe", e.InitiatingProcessFileName);
         Assert.Null(e.SentBytes);
         Assert.Null(e.ReceivedBytes);
+        Assert.Equal("192.168.1.23", e.LocalIP);
+        Assert.Equal(50412, e.LocalPort);
+        Assert.Equal("Tcp", e.Protocol);
+        Assert.Equal(10244, e.ProcessId);
+        Assert.Equal("\"msedge.exe\" --type=utility --utility-sub-type=network.mojom.NetworkService --field-trial-handle=1,2", e.ProcessCommandLine);
+        Assert.Null(e.UserAgent);
         Assert.Equal(2, e.Provenance.Line);
         Assert.Equal(1, log.EventsRead);
         Assert.Equal("Defender DeviceNetworkEvents CSV", log.Inputs[0].Format);
         Assert.False(log.Inputs[0].Provides.HasFlag(TelemetryFields.SentBytes));
+    }
+
+    [Fact]
+    public void InspectedRowsCarryTheirAdditionalFields()
+    {
+        const string header = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl,RemoteIPType,InitiatingProcessFileName,AdditionalFields";
+        var csv = header + "\n" +
+            // As advanced hunting exports it: JSON values are strings, quotes doubled inside the cell.
+            "2024-03-26T09:39:50.768Z,ws-1,HttpConnectionInspected,203.0.113.9,80,,Public,," +
+            "\"{\"\"direction\"\":\"\"Out\"\",\"\"host\"\":\"\"updates.example.org:80\"\",\"\"method\"\":\"\"GET\"\",\"\"uri\"\":\"\"/check?id=1\"\"," +
+            "\"\"user_agent\"\":\"\"Mozilla/4.0 (compatible; MSIE 7.0)\"\",\"\"status_code\"\":\"\"200\"\",\"\"request_body_len\"\":\"\"0\"\"}\"\n" +
+            "2024-03-26T09:40:50Z,ws-1,HttpConnectionInspected,203.0.113.9,8080,,Public,,\"{\"\"host\"\":\"\"c2.example\"\",\"\"uri\"\":\"\"/ws\"\",\"\"method\"\":\"\"GET\"\",\"\"status_code\"\":\"\"101\"\"}\"\n" +
+            "2024-03-26T09:41:50Z,ws-1,SslConnectionInspected,203.0.113.9,443,,Public,,\"{\"\"server_name\"\":\"\"c2.example\"\",\"\"ja3\"\":\"\"72a589da586844d7f0818ce684948eea\"\",\"\"established\"\":\"\"true\"\"}\"\n" +
+            "2024-03-26T10:00:00Z,ws-1,ConnectionSuccessAggregatedReport,203.0.113.9,443,,Public,svchost.exe,\"{\"\"uniqueEventsAggregated\"\":42}\"\n" +
+            "2024-03-26T10:01:00Z,ws-1,HttpConnectionInspected,203.0.113.9,80,,Public,,\"{\"\"host\"\":\"\"broken\"\"\"\n" +
+            "2024-03-26T10:02:00Z,ws-1,ConnectionSuccess,203.0.113.9,443,,Public,evil.exe,\"{not json but never read}\"\n";
+        var (events, log) = Read(_files.Write("inspected.csv", csv));
+
+        Assert.Equal(5, events.Count);
+        var http = events[0];
+        Assert.Equal("updates.example.org", http.DestinationHost);
+        Assert.Equal("http://updates.example.org:80/check?id=1", http.RemoteUrl);
+        Assert.Equal("GET", http.HttpMethod);
+        Assert.Equal("Mozilla/4.0 (compatible; MSIE 7.0)", http.UserAgent);
+        Assert.Equal(200, http.StatusCode);
+        Assert.Null(http.WebSocketUpgrade);
+        Assert.True(events[1].WebSocketUpgrade);
+        Assert.Equal("c2.example", events[2].DestinationHost);
+        Assert.Equal("72a589da586844d7f0818ce684948eea", events[2].Ja3);
+        Assert.Null(events[2].Ja3s);
+        Assert.Equal(42, events[3].AggregatedCount);
+        Assert.Null(events[4].AggregatedCount);
+        Assert.Equal(1, log.Inputs[0].RejectedByReason[RowReasons.BadJson]);
+        Assert.Contains(log.Examples, p => p.Line == 6 && p.Reason == RowReasons.BadJson);
     }
 
     [Theory]

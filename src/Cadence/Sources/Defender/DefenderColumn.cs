@@ -13,4 +13,10 @@ internal enum DefenderColumn
     InitiatingProcessFileName,
     SentBytes,
     ReceivedBytes,
+    LocalIP,
+    LocalPort,
+    Protocol,
+    InitiatingProcessId,
+    InitiatingProcessCommandLine,
+    AdditionalFields,
 }

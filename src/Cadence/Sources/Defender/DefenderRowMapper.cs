@@ -42,7 +42,31 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
             || !TryParseBytes(row, DefenderColumn.ReceivedBytes, ref received, out badBytes))
             return RowOutcome.Rejected(line, RowReasons.BadByteCount, badBytes);
 
+        int? localPort = null;
+        var localPortText = Value(row, DefenderColumn.LocalPort);
+        if (!localPortText.IsEmpty)
+        {
+            if (!TryParsePort(localPortText, out var lp))
+                return RowOutcome.Rejected(line, RowReasons.BadPort, $"LocalPort '{Clip(localPortText)}'");
+            localPort = lp;
+        }
+        long? processId = null;
+        var processIdText = Value(row, DefenderColumn.InitiatingProcessId);
+        if (!processIdText.IsEmpty && long.TryParse(processIdText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            processId = pid;
+
+        // AdditionalFields is JSON; it is parsed only for the action types whose details live
+        // there, so the millions of plain connection rows never pay for it.
+        var inspected = default(InspectedDetails);
+        if (DefenderInspection.Wants(actionType))
+        {
+            var additional = Value(row, DefenderColumn.AdditionalFields);
+            if (!DefenderInspection.TryRead(actionType, additional, out inspected, out var jsonProblem))
+                return RowOutcome.Rejected(line, RowReasons.BadJson, $"AdditionalFields: {jsonProblem}");
+        }
+
         var url = Value(row, DefenderColumn.RemoteUrl);
+        var commandLine = Value(row, DefenderColumn.InitiatingProcessCommandLine);
         return RowOutcome.Read(new NetworkEvent
         {
             TimestampTicks = ticks,
@@ -51,10 +75,23 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
             RemoteIP = pool.Intern(remoteIP),
             RemotePort = port,
             RemoteIPType = pool.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
-            RemoteUrl = Schema.Has(DefenderColumn.RemoteUrl) ? pool.Intern(url) : null,
+            RemoteUrl = Schema.Has(DefenderColumn.RemoteUrl) && !(url.IsEmpty && inspected.Url is not null) ? pool.Intern(url) : inspected.Url,
             InitiatingProcessFileName = pool.Intern(Value(row, DefenderColumn.InitiatingProcessFileName), (int)DefenderColumn.InitiatingProcessFileName),
             SentBytes = sent,
             ReceivedBytes = received,
+            LocalIP = Schema.Has(DefenderColumn.LocalIP) ? pool.Intern(Value(row, DefenderColumn.LocalIP)) : null,
+            LocalPort = localPort,
+            Protocol = Schema.Has(DefenderColumn.Protocol) ? pool.Intern(Value(row, DefenderColumn.Protocol), (int)DefenderColumn.Protocol) : null,
+            ProcessId = processId,
+            ProcessCommandLine = commandLine.IsEmpty ? null : pool.Intern(commandLine),
+            DestinationHost = inspected.Host,
+            HttpMethod = inspected.Method,
+            UserAgent = inspected.UserAgent,
+            StatusCode = inspected.StatusCode,
+            WebSocketUpgrade = inspected.WebSocketUpgrade,
+            Ja3 = inspected.Ja3,
+            Ja3s = inspected.Ja3s,
+            AggregatedCount = inspected.AggregatedCount,
             Provenance = new Provenance(input, line),
         });
     }

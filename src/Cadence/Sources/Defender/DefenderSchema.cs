@@ -38,7 +38,14 @@ internal sealed class DefenderSchema
     /// <summary>What an export with every column Cadence reads provides.</summary>
     public const TelemetryFields AllFields = TelemetryFields.Timestamp | TelemetryFields.DeviceName | TelemetryFields.ActionType
         | TelemetryFields.RemoteIP | TelemetryFields.RemotePort | TelemetryFields.RemoteIPType | TelemetryFields.RemoteUrl
-        | TelemetryFields.ProcessName | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes;
+        | TelemetryFields.ProcessName | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes
+        | TelemetryFields.LocalIP | TelemetryFields.LocalPort | TelemetryFields.Protocol | TelemetryFields.ProcessId
+        | TelemetryFields.ProcessCommandLine | InspectedFields;
+
+    /// <summary>What AdditionalFields adds on HttpConnectionInspected, SslConnectionInspected and aggregated reports.</summary>
+    public const TelemetryFields InspectedFields = TelemetryFields.DestinationHost | TelemetryFields.HttpMethod
+        | TelemetryFields.UserAgent | TelemetryFields.StatusCode | TelemetryFields.WebSocketUpgrade
+        | TelemetryFields.Ja3 | TelemetryFields.Ja3s | TelemetryFields.AggregatedCount;
 
     public TelemetryFields Provides
     {
@@ -51,6 +58,12 @@ internal sealed class DefenderSchema
             if (Has(DefenderColumn.InitiatingProcessFileName)) fields |= TelemetryFields.ProcessName;
             if (Has(DefenderColumn.SentBytes)) fields |= TelemetryFields.SentBytes;
             if (Has(DefenderColumn.ReceivedBytes)) fields |= TelemetryFields.ReceivedBytes;
+            if (Has(DefenderColumn.LocalIP)) fields |= TelemetryFields.LocalIP;
+            if (Has(DefenderColumn.LocalPort)) fields |= TelemetryFields.LocalPort;
+            if (Has(DefenderColumn.Protocol)) fields |= TelemetryFields.Protocol;
+            if (Has(DefenderColumn.InitiatingProcessId)) fields |= TelemetryFields.ProcessId;
+            if (Has(DefenderColumn.InitiatingProcessCommandLine)) fields |= TelemetryFields.ProcessCommandLine;
+            if (Has(DefenderColumn.AdditionalFields)) fields |= InspectedFields;
             return fields;
         }
     }
