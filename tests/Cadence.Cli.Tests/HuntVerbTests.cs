@@ -177,6 +177,17 @@ public sealed class HuntVerbTests : IDisposable
     }
 
     [Fact]
+    public void AnInputLackingARuleFieldIsNamedWithWhatItLacks()
+    {
+        var path = Path.Combine(_temp, "no-iptype.csv");
+        File.WriteAllText(path, "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,InitiatingProcessFileName\n2024-01-01T00:00:00Z,h,ConnectionSuccess,198.51.100.9,443,p.exe\n");
+        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains($"seed rule: {path} lacks RemoteIPType: none of its events can match", run.Error, StringComparison.Ordinal);
+        Assert.Contains("1 RemoteIPType not Public", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingFileIsARuntimeError()
     {
         var run = CliRun.Invoke("hunt", Path.Combine(_temp, "absent.csv"));

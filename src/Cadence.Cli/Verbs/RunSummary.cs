@@ -35,6 +35,8 @@ internal static class RunSummary
                 error.WriteLine($"  {UntrustedText.ForTerminal(problem.ToString())}");
         }
 
+        foreach (var (input, missing) in result.InputsLackingFields)
+            error.WriteLine($"cadence: seed rule: {UntrustedText.ForTerminal(input.DisplayName)} lacks {SourcesVerb.FieldList(missing)}: none of its events can match");
         var f = result.Filtered;
         error.WriteLine(
             $"cadence: seed rule: {Count(f.Admitted)} events in scope; filtered out: {Count(f.PortNotWeb)} port not 80/443/8080/8443, " +

@@ -25,7 +25,11 @@ public sealed record SeedHuntResult(
     bool BytesKnown,
     SeedFilterCounts Filtered,
     int Groups,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Inputs that lack fields the rule needs, with the fields: none of their events can match.</summary>
+    public IReadOnlyList<(InputFile Input, TelemetryFields Missing)> InputsLackingFields { get; init; } = [];
+}
 
 /// <summary>How many events each of the rule's filters removed, so no event leaves the count unexplained.</summary>
 public sealed record SeedFilterCounts(long PortNotWeb, long RemoteIPTypeNotPublic, long ActionTypeNotConnectionSuccess, long OutsideWindow, long Admitted);
@@ -53,7 +57,12 @@ public static class SeedHunt
                 byFilter[(int)SeedRowFilter.PortNotWeb], byFilter[(int)SeedRowFilter.RemoteIPTypeNotPublic],
                 byFilter[(int)SeedRowFilter.ActionTypeNotConnectionSuccess], channels.OutsideWindow,
                 byFilter[(int)SeedRowFilter.Admitted] - channels.OutsideWindow),
-            summaries.Count, stopwatch.Elapsed);
+            summaries.Count, stopwatch.Elapsed)
+        {
+            InputsLackingFields = [.. log.Inputs
+                .Where(i => (i.Provides & SeedRule.Requires) != SeedRule.Requires && i.EventsRead > 0)
+                .Select(i => (i.Input, SeedRule.Requires & ~i.Provides))],
+        };
     }
 
     /// <summary>Applies the rule's row filters and groups what passes, with one partial result per reader thread.</summary>
