@@ -15,6 +15,15 @@ internal static class RunSummary
         var asOf = result.AsOfTicks is { } t ? IsoTimestamp.Format(t) : "none (no events read)";
         error.WriteLine($"cadence: as-of {asOf}{(result.AsOfFromData ? " (latest event read)" : string.Empty)}, window {DurationText.Format(result.Window)}");
         error.WriteLine($"cadence: {Count(log.Inputs.Count)} input(s), {Count(log.EventsRead)} events read, {Count(log.RowsSkipped)} rows skipped, {Count(log.RowsRejected)} rows rejected");
+        if (log.Inputs.Select(i => i.Format).Distinct().Count() > 1)
+        {
+            foreach (var source in log.Inputs.GroupBy(i => i.Format))
+            {
+                var skipped = source.Sum(i => i.RowsSkipped);
+                var rejected = source.Sum(i => i.RowsRejected);
+                error.WriteLine($"  {source.Key}: {Count(source.Count())} file(s), {Count(source.Sum(i => i.EventsRead))} events, {Count(skipped)} skipped, {Count(rejected)} rejected");
+            }
+        }
         foreach (var input in log.Inputs)
         {
             error.WriteLine($"  {UntrustedText.ForTerminal(input.Input.DisplayName)} ({input.Format}): {Count(input.EventsRead)} events");
