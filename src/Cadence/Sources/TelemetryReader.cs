@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using Cadence.Sources.Defender;
+using Cadence.Sources.CommonSecurityLog;
 using Cadence.Sources.Internals;
+using Cadence.Sources.Proxy;
 using Cadence.Sources.Zeek;
 using Cadence.Telemetry;
 
@@ -30,6 +32,12 @@ public sealed class TelemetryReader
         new DefenderCsvFormat(),
         new DefenderJsonFormat(),
         new ZeekLogFormat(),
+        new SquidAccessLogFormat(),
+        new W3CExtendedLogFormat(),
+        new CommonSecurityLogCsvFormat(),
+        new CommonSecurityLogJsonFormat(),
+        // Last: its check is the loosest (it looks through up to 64 lines for a CEF record).
+        new CefSyslogFormat(),
     ];
 
     public ReadProgress Progress => _context.Progress;
