@@ -3,6 +3,7 @@ using Cadence.Sources.Defender;
 using Cadence.Sources.CommonSecurityLog;
 using Cadence.Sources.Internals;
 using Cadence.Sources.Proxy;
+using Cadence.Sources.Sysmon;
 using Cadence.Sources.Zeek;
 using Cadence.Telemetry;
 
@@ -32,6 +33,8 @@ public sealed class TelemetryReader
         new DefenderCsvFormat(),
         new DefenderJsonFormat(),
         new ZeekLogFormat(),
+        new SysmonXmlFormat(),
+        new SysmonLinuxSyslogFormat(),
         new SquidAccessLogFormat(),
         new W3CExtendedLogFormat(),
         new CommonSecurityLogCsvFormat(),
