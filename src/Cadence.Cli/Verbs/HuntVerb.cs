@@ -47,8 +47,9 @@ internal static class HuntVerb
 
         var command = new Command("hunt",
             """
-            Hunt for beaconing in exported telemetry: Defender DeviceNetworkEvents (CSV, Graph JSON, JSON array, NDJSON)
-            and Zeek conn/http/ssl logs (TSV). 'cadence sources' lists what each format provides.
+            Hunt for beaconing in exported telemetry: Defender DeviceNetworkEvents (CSV, Graph JSON, JSON array, NDJSON),
+            Zeek conn/http/ssl logs, Sysmon (Windows XML, Linux syslog), Sentinel CommonSecurityLog (CSV, JSON) and raw CEF,
+            Squid and W3C (IIS, proxy) logs, in any mix. 'cadence sources' lists what each format provides.
 
             Examples:
               cadence hunt samples/defender/DeviceNetworkEvents.csv
