@@ -70,6 +70,8 @@ public sealed class DefenderCsvFormatTests : IDisposable
         var (events, log) = Read(_files.Write("inspected.csv", csv));
 
         Assert.Equal(5, events.Count);
+        // Inspected rows without a process come last, after the join (see the next test).
+        events = [.. events.OrderBy(e => e.Provenance.Line)];
         var http = events[0];
         Assert.Equal("updates.example.org", http.DestinationHost);
         Assert.Equal("http://updates.example.org:80/check?id=1", http.RemoteUrl);
@@ -85,6 +87,31 @@ public sealed class DefenderCsvFormatTests : IDisposable
         Assert.Null(events[4].AggregatedCount);
         Assert.Equal(1, log.Inputs[0].RejectedByReason[RowReasons.BadJson]);
         Assert.Contains(log.Examples, p => p.Line == 6 && p.Reason == RowReasons.BadJson);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void InspectedRowsTakeTheProcessOfTheirConnection(bool gzip)
+    {
+        const string header = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,LocalIP,LocalPort,RemoteIPType,InitiatingProcessFileName,InitiatingProcessId,AdditionalFields";
+        var csv = header + "\n" +
+            // Newest first, as advanced hunting exports: the inspection comes before its connection.
+            "2024-03-26T09:39:51Z,ws-1,HttpConnectionInspected,203.0.113.9,80,10.0.0.5,50412,Public,,,\"{\"\"host\"\":\"\"c2.example\"\",\"\"user_agent\"\":\"\"Mozilla/5.0\"\"}\"\n" +
+            "2024-03-26T09:39:50Z,ws-1,ConnectionSuccess,203.0.113.9,80,10.0.0.5,50412,Public,rundll32.exe,4412,{}\n" +
+            "2024-03-26T09:39:49Z,ws-1,ConnectionSuccess,203.0.113.9,80,10.0.0.5,50999,Public,chrome.exe,3300,{}\n" +
+            "2024-03-26T09:30:00Z,ws-1,HttpConnectionInspected,203.0.113.9,80,10.0.0.5,61000,Public,,,\"{\"\"host\"\":\"\"c2.example\"\"}\"\n";
+        var (events, log) = Read(_files.Write(gzip ? "inspected.csv.gz" : "inspected.csv", csv, gzip: gzip));
+
+        Assert.Equal(4, events.Count);
+        var joined = events.Single(e => e.Provenance.Line == 2);
+        Assert.Equal("rundll32.exe", joined.InitiatingProcessFileName);
+        Assert.Equal(4412, joined.ProcessId);
+        Assert.Equal("Mozilla/5.0", joined.UserAgent);
+        Assert.Equal(string.Empty, events.Single(e => e.Provenance.Line == 5).InitiatingProcessFileName);
+        Assert.Equal(1, log.Inputs[0].Notes["inspected rows given the process of their connection"]);
+        Assert.Equal(1, log.Inputs[0].Notes["inspected rows whose connection row was not found (process left empty)"]);
+        Assert.Equal(4, log.EventsRead);
     }
 
     [Theory]

@@ -31,11 +31,30 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)
     {
         using var reader = Open(content, input, context, out var ingest, out var mapper);
-        foreach (var outcome in reader.Enumerate(row => MapRow(row, mapper)))
+        foreach (var e in Read(reader, ingest, mapper))
         {
-            if (outcome.Account(ingest))
-                yield return outcome.Event;
+            if (HeldForJoin(e, context))
+                continue;
+            yield return e;
         }
+    }
+
+    public IEnumerable<NetworkEvent> Finish(ReadContext context) => context.StateOf<DefenderProcessJoin>().Release(context);
+
+    /// <summary>Inspected rows without a process wait for <see cref="Finish"/>, which gives them their connection's.</summary>
+    private static bool HeldForJoin(in NetworkEvent e, ReadContext context)
+    {
+        if (!DefenderProcessJoin.Wants(e))
+            return false;
+        context.StateOf<DefenderProcessJoin>().Hold(e);
+        return true;
+    }
+
+    /// <summary>Hands an event to the sink unless it waits for its process (see <see cref="HeldForJoin"/>).</summary>
+    private static void Deliver(in NetworkEvent e, ReadContext context, IEventSink sink)
+    {
+        if (!HeldForJoin(e, context))
+            sink.Accept(e);
     }
 
     // Below this, splitting the file costs more than a second thread saves.
@@ -47,7 +66,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         if (context.DegreeOfParallelism <= 1)
         {
             foreach (var e in Read(reader, ingest, mapper))
-                sink.Accept(e);
+                Deliver(e, context, sink);
             return;
         }
 
@@ -67,7 +86,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
             var outcome = MapRow(row, mapper);
             if (outcome.Kind != RowOutcomeKind.Event)
                 return outcome;
-            sink.Accept(outcome.Event);
+            Deliver(outcome.Event, context, sink);
             return RowOutcome.Delivered(outcome.Line, outcome.EventTicks);
         }, context.DegreeOfParallelism);
         foreach (var outcome in outcomes)
@@ -93,7 +112,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
             {
                 var outcome = MapRow(row, mapper, chunk.FirstLine - 1);
                 if (outcome.Kind == RowOutcomeKind.Event)
-                    sink.Accept(outcome.Event);
+                    Deliver(outcome.Event, context, sink);
                 account.Record(outcome);
             }
         });

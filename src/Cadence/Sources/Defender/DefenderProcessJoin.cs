@@ -1,0 +1,129 @@
+using System.IO.Compression;
+using Cadence.Telemetry;
+using nietras.SeparatedValues;
+
+namespace Cadence.Sources.Defender;
+
+/// <summary>
+/// Gives HttpConnectionInspected and SslConnectionInspected rows the process of the connection
+/// they inspected. Defender logs the inspection as a row of its own, usually without the
+/// initiating process; the ConnectionSuccess row of the same connection (same device, remote
+/// address and port, local port) has it.
+/// </summary>
+/// <remarks>
+/// Indexing every connection to serve a few inspected rows would cost memory per row, so the
+/// inspected rows that lack a process are held (they are few), and at the end the inputs that
+/// had any are read once more, looking only for those connections. Standard input cannot be read
+/// twice: its held rows go out without a process, and the input's account says so.
+/// </remarks>
+internal sealed class DefenderProcessJoin
+{
+    // A connection and its inspection are logged within moments; beyond this they are not the same one.
+    private static readonly long MaxSkewTicks = TimeSpan.FromMinutes(5).Ticks;
+
+    private readonly Lock _lock = new();
+    private readonly List<NetworkEvent> _held = [];
+
+    public static bool Wants(in NetworkEvent e) =>
+        e.InitiatingProcessFileName.Length == 0
+        && (e.ActionType == "HttpConnectionInspected" || e.ActionType == "SslConnectionInspected");
+
+    public void Hold(in NetworkEvent e)
+    {
+        lock (_lock)
+            _held.Add(e);
+    }
+
+    public IEnumerable<NetworkEvent> Release(ReadContext context)
+    {
+        List<NetworkEvent> held;
+        lock (_lock)
+        {
+            held = [.. _held];
+            _held.Clear();
+        }
+        var ingests = context.Log.Inputs.ToDictionary(i => i.Input);
+        foreach (var byInput in held.GroupBy(e => e.Provenance.Input))
+        {
+            var matches = byInput.Key.DisplayName == "-" ? [] : FindConnections(byInput.Key.DisplayName, byInput, context);
+            var joined = 0;
+            foreach (var e in byInput.OrderBy(e => e.Provenance.Line))
+            {
+                if (matches.TryGetValue(Key(e), out var candidates) && Nearest(candidates, e.TimestampTicks) is { } match)
+                {
+                    joined++;
+                    yield return e with
+                    {
+                        InitiatingProcessFileName = match.Process,
+                        ProcessId = match.ProcessId ?? e.ProcessId,
+                        ProcessCommandLine = match.CommandLine ?? e.ProcessCommandLine,
+                    };
+                }
+                else
+                {
+                    yield return e;
+                }
+            }
+            if (ingests.TryGetValue(byInput.Key, out var ingest))
+            {
+                ingest.Note("inspected rows given the process of their connection", joined);
+                if (byInput.Count() > joined)
+                    ingest.Note("inspected rows whose connection row was not found (process left empty)", byInput.Count() - joined);
+            }
+        }
+    }
+
+    private static Dictionary<(string, string, int, int?), List<Connection>> FindConnections(
+        string path, IEnumerable<NetworkEvent> wanted, ReadContext context)
+    {
+        var keys = wanted.Select(Key).ToHashSet();
+        var found = new Dictionary<(string, string, int, int?), List<Connection>>();
+        using var file = File.OpenRead(path);
+        Span<byte> magic = stackalloc byte[2];
+        var gzip = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        file.Position = 0;
+        using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
+        using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true, DisableColCountCheck = true }).From(content);
+        if (!DefenderSchema.TryResolve(reader.Header.ColNames, out var schema, out _))
+            return found;
+        var mapper = new DefenderRowMapper(schema, context.Pool, new InputFile(path));
+        foreach (var row in reader)
+        {
+            if (row.ColCount != schema.ColumnCount)
+                continue;
+            var outcome = mapper.Map(new SepRow(row), row.LineNumberFrom);
+            if (outcome.Kind != RowOutcomeKind.Event || outcome.Event.InitiatingProcessFileName.Length == 0)
+                continue;
+            var e = outcome.Event;
+            if (!keys.Contains(Key(e)))
+                continue;
+            if (!found.TryGetValue(Key(e), out var list))
+                found[Key(e)] = list = [];
+            list.Add(new Connection(e.TimestampTicks, e.InitiatingProcessFileName, e.ProcessId, e.ProcessCommandLine));
+        }
+        return found;
+    }
+
+    private static (string, string, int, int?) Key(NetworkEvent e) => (e.DeviceName, e.RemoteIP, e.RemotePort, e.LocalPort);
+
+    private static Connection? Nearest(List<Connection> candidates, long ticks)
+    {
+        Connection? best = null;
+        foreach (var c in candidates)
+        {
+            var skew = Math.Abs(c.Ticks - ticks);
+            if (skew <= MaxSkewTicks && (best is null || skew < Math.Abs(best.Ticks - ticks)))
+                best = c;
+        }
+        return best;
+    }
+
+    private sealed record Connection(long Ticks, string Process, long? ProcessId, string? CommandLine);
+
+    private readonly ref struct SepRow(SepReader.Row row) : IDefenderRow
+    {
+        private readonly SepReader.Row _row = row;
+
+        public ReadOnlySpan<char> this[int position] => _row[position].Span;
+    }
+}
