@@ -67,23 +67,24 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
 
         var url = Value(row, DefenderColumn.RemoteUrl);
         var commandLine = Value(row, DefenderColumn.InitiatingProcessCommandLine);
+        var strings = pool.ThreadTable;
         return RowOutcome.Read(new NetworkEvent
         {
             TimestampTicks = ticks,
-            DeviceName = pool.Intern(Value(row, DefenderColumn.DeviceName)),
-            ActionType = pool.Intern(actionType, (int)DefenderColumn.ActionType),
-            RemoteIP = pool.Intern(remoteIP),
+            DeviceName = strings.Intern(Value(row, DefenderColumn.DeviceName)),
+            ActionType = strings.Intern(actionType, (int)DefenderColumn.ActionType),
+            RemoteIP = strings.Intern(remoteIP),
             RemotePort = port,
-            RemoteIPType = pool.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
-            RemoteUrl = Schema.Has(DefenderColumn.RemoteUrl) && !(url.IsEmpty && inspected.Url is not null) ? pool.Intern(url) : inspected.Url,
-            InitiatingProcessFileName = pool.Intern(Value(row, DefenderColumn.InitiatingProcessFileName), (int)DefenderColumn.InitiatingProcessFileName),
+            RemoteIPType = strings.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
+            RemoteUrl = Schema.Has(DefenderColumn.RemoteUrl) && !(url.IsEmpty && inspected.Url is not null) ? strings.Intern(url) : inspected.Url,
+            InitiatingProcessFileName = strings.Intern(Value(row, DefenderColumn.InitiatingProcessFileName), (int)DefenderColumn.InitiatingProcessFileName),
             SentBytes = sent,
             ReceivedBytes = received,
-            LocalIP = Schema.Has(DefenderColumn.LocalIP) ? pool.Intern(Value(row, DefenderColumn.LocalIP)) : null,
+            LocalIP = Schema.Has(DefenderColumn.LocalIP) ? strings.Intern(Value(row, DefenderColumn.LocalIP)) : null,
             LocalPort = localPort,
-            Protocol = Schema.Has(DefenderColumn.Protocol) ? pool.Intern(Value(row, DefenderColumn.Protocol), (int)DefenderColumn.Protocol) : null,
+            Protocol = Schema.Has(DefenderColumn.Protocol) ? strings.Intern(Value(row, DefenderColumn.Protocol), (int)DefenderColumn.Protocol) : null,
             ProcessId = processId,
-            ProcessCommandLine = commandLine.IsEmpty ? null : pool.Intern(commandLine),
+            ProcessCommandLine = commandLine.IsEmpty ? null : strings.Intern(commandLine),
             DestinationHost = inspected.Host,
             HttpMethod = inspected.Method,
             UserAgent = inspected.UserAgent,
@@ -99,6 +100,9 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
     /// <summary>The first non-empty value among the column's positions (type-clash columns split a value across two).</summary>
     private ReadOnlySpan<char> Value<TRow>(TRow row, DefenderColumn column) where TRow : IDefenderRow, allows ref struct
     {
+        var single = Schema.SinglePosition(column);
+        if (single >= 0)
+            return row[single];
         foreach (var position in Schema.Positions(column))
         {
             var value = row[position];

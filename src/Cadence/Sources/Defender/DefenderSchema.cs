@@ -20,11 +20,18 @@ internal sealed class DefenderSchema
 
     private readonly int[][] _columns;
 
+    // The one position of a column held in a single place (the usual case), else -1: the row
+    // mapper reads these with no loop.
+    private readonly int[] _single;
+
     private DefenderSchema(int[][] columns, int columnCount)
     {
         _columns = columns;
         ColumnCount = columnCount;
+        _single = [.. columns.Select(c => c.Length == 1 ? c[0] : -1)];
     }
+
+    public int SinglePosition(DefenderColumn column) => _single[(int)column];
 
     public int ColumnCount { get; }
 

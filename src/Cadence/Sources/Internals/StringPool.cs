@@ -22,6 +22,12 @@ public sealed class StringPool : IDisposable
     public string Intern(ReadOnlySpan<char> value) => value.IsEmpty ? string.Empty : _tables.Value!.Intern(value);
 
     /// <summary>
+    /// This thread's table, for a reader interning several columns of one row: one thread-local
+    /// lookup per row instead of one per value (measured at about 5 % of reading a Defender export).
+    /// </summary>
+    internal InternTable ThreadTable => _tables.Value!;
+
+    /// <summary>
     /// Interns a value of a column whose values repeat row after row (ActionType, RemoteIPType):
     /// the last value seen for <paramref name="column"/> on this thread is checked first, which
     /// skips hashing entirely for runs of the same value.
@@ -61,6 +67,8 @@ internal sealed class InternTable
 
     public string Intern(ReadOnlySpan<char> value, int column)
     {
+        if (value.IsEmpty)
+            return string.Empty;
         ref var last = ref _lastByColumn[column];
         if (last is not null && value.SequenceEqual(last))
             return last;
@@ -69,6 +77,8 @@ internal sealed class InternTable
 
     public string Intern(ReadOnlySpan<char> value)
     {
+        if (value.IsEmpty)
+            return string.Empty;
         var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(value), _seed);
         var entries = _entries;
         var mask = entries.Length - 1;
