@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds Cadence and the bench in Release, generates the synthetic exports if missing, and prints
-# the Markdown result tables on stdout (build and progress output goes to stderr).
+# Builds Cadence and the bench in Release, generates the synthetic inputs if missing (Defender
+# exports and a Zeek conn.log), and prints the Markdown result tables on stdout (build and
+# progress output goes to stderr).
 #
-#   bench/run.sh                 # 1M and 5M rows, 5 runs after 1 warm-up
-#   RUNS=10 bench/run.sh         # more runs
-#   SIZES="1000000" bench/run.sh # only the 1M file
+#   bench/run.sh                       # Defender 1M and 5M rows, Zeek 1M records; 5 runs after 1 warm-up
+#   RUNS=10 bench/run.sh               # more runs
+#   SIZES="1000000" bench/run.sh       # only the 1M Defender file (and the Zeek file)
+#   SIZES="" bench/run.sh              # only the Zeek file
+#   ZEEK_SIZES="" bench/run.sh         # no Zeek file
 #
 # Generated files are cached in bench/data/ (gitignored); delete them after changing the generator.
 set -euo pipefail
@@ -12,7 +15,8 @@ cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-5}"
 WARMUP="${WARMUP:-1}"
-SIZES="${SIZES:-1000000 5000000}"
+SIZES="${SIZES-1000000 5000000}"
+ZEEK_SIZES="${ZEEK_SIZES-1000000}"
 SEED="${SEED:-1}"
 BENCH=bench/Cadence.Bench/bin/Release/net10.0/Cadence.Bench
 
@@ -32,6 +36,14 @@ for rows in $SIZES; do
     file="bench/data/dne-${label}.csv"
     if [[ ! -f "$file" ]]; then
         "$BENCH" generate --rows "$rows" --out "$file" --seed "$SEED" >&2
+    fi
+    files+=("$file")
+done
+for rows in $ZEEK_SIZES; do
+    if (( rows % 1000000 == 0 )); then label="$((rows / 1000000))m"; else label="$rows"; fi
+    file="bench/data/conn-${label}.log"
+    if [[ ! -f "$file" ]]; then
+        "$BENCH" generate-zeek --rows "$rows" --out "$file" --seed "$SEED" >&2
     fi
     files+=("$file")
 done

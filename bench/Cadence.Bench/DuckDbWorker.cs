@@ -5,7 +5,8 @@ using DuckDB.NET.Data;
 namespace Cadence.Bench;
 
 /// <summary>
-/// The hidden <c>duckdb-worker</c> verb: the seed rule as DuckDB SQL over the same CSV, run in its
+/// The hidden <c>duckdb-worker</c> verb: the seed rule as DuckDB SQL over the same file (a Defender
+/// CSV export or a Zeek conn.log), run in its
 /// own process so its wall time, CPU time and peak memory are measured exactly like Cadence's.
 /// </summary>
 internal static class DuckDbWorker
@@ -24,7 +25,8 @@ internal static class DuckDbWorker
 
         using var connection = Open(threads);
         using var command = connection.CreateCommand();
-        command.CommandText = BeaconRuleSql.Rule(file, asOf);
+        // The input kind is told from the content, as Cadence tells it.
+        command.CommandText = ZeekRuleSql.IsZeek(file) ? ZeekRuleSql.Rule(file, asOf) : BeaconRuleSql.Rule(file, asOf);
         using var reader = command.ExecuteReader();
         using var writer = new StreamWriter(output, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 1 << 16);
 

@@ -1,6 +1,6 @@
 using Cadence.Bench;
 
-// Verbs: generate and run are for people; duckdb-worker and measure are the child processes the
+// Verbs: generate, generate-zeek and run are for people; duckdb-worker and measure are the child processes the
 // runner starts, hidden from the usage text.
 try
 {
@@ -8,6 +8,7 @@ try
     {
         Console.WriteLine("usage:");
         Console.WriteLine("  " + Generator.Usage);
+        Console.WriteLine("  " + ZeekGenerator.Usage);
         Console.WriteLine("  " + Runner.Usage);
         return args.Length == 0 ? 2 : 0;
     }
@@ -15,6 +16,7 @@ try
     return args[0] switch
     {
         "generate" => Generator.Run(Arguments.Parse(rest), Console.Out),
+        "generate-zeek" => ZeekGenerator.Run(Arguments.Parse(rest), Console.Out),
         "run" => Runner.Run(Arguments.Parse(rest), Console.Out, Console.Error),
         "duckdb-worker" => DuckDbWorker.Run(Arguments.Parse(rest)),
         "measure" => ResourceUsage.Run(Arguments.Parse(rest)),

@@ -17,7 +17,7 @@ namespace Cadence.Bench;
 /// </remarks>
 internal static class Runner
 {
-    public const string Usage = "run --cadence PATH [--runs 5] [--warmup 1] [--as-of ISO] [--threads N] FILE...";
+    public const string Usage = "run --cadence PATH [--runs 5] [--warmup 1] [--as-of ISO] [--threads N] FILE... (Defender CSV exports or Zeek conn.logs, told apart by content)";
 
     public static int Run(Arguments args, TextWriter stdout, TextWriter stderr)
     {
@@ -29,7 +29,7 @@ internal static class Runner
         int? threads = args.Text("threads") is null ? null : (int)args.Integer("threads", 0, 1, 4096);
         args.RejectUnknown();
         if (args.Positionals.Count == 0)
-            throw new UsageException("run needs at least one CSV file");
+            throw new UsageException("run needs at least one file (a Defender CSV export or a Zeek conn.log)");
         if (!File.Exists(cadence))
             throw new UsageException($"cadence not found at {cadence} (build it: dotnet build src/Cadence.Cli -c Release)");
         foreach (var file in args.Positionals.Where(f => !File.Exists(f)))
@@ -50,16 +50,18 @@ internal static class Runner
             stdout.Write(summary.Markdown);
             stdout.Flush();
         }
-        if (summaries.Count > 1)
-            stdout.Write(ScalingTable(summaries));
+        // Scaling compares files of one generator only: a conn.log is a different fleet.
+        foreach (var kind in summaries.GroupBy(s => s.Zeek).Where(g => g.Count() > 1))
+            stdout.Write(ScalingTable([.. kind]));
         return 0;
     }
 
     private static FileSummary BenchFile(string file, long? asOfOverride, Settings settings)
     {
         var name = Path.GetFileName(file);
-        settings.Progress.WriteLine($"{name}: scanning for row count and latest Timestamp");
-        var (rows, latest) = Scan(file);
+        var zeek = ZeekRuleSql.IsZeek(file);
+        settings.Progress.WriteLine($"{name}: scanning for row count and latest {(zeek ? "ts" : "Timestamp")}");
+        var (rows, latest) = zeek ? ZeekRuleSql.Scan(file) : Scan(file);
         var asOf = asOfOverride ?? latest;
         var asOfText = IsoTime.Format(asOf);
         var bytes = new FileInfo(file).Length;
@@ -81,8 +83,8 @@ internal static class Runner
         long groups, keys;
         using (var connection = DuckDbWorker.Open(settings.Threads))
         {
-            groups = Convert.ToInt64(DuckDbWorker.Scalar(connection, BeaconRuleSql.GroupCount(file, asOf)), CultureInfo.InvariantCulture);
-            keys = Convert.ToInt64(DuckDbWorker.Scalar(connection, BeaconRuleSql.KeyCount(file)), CultureInfo.InvariantCulture);
+            groups = Convert.ToInt64(DuckDbWorker.Scalar(connection, zeek ? ZeekRuleSql.GroupCount(file, asOf) : BeaconRuleSql.GroupCount(file, asOf)), CultureInfo.InvariantCulture);
+            keys = Convert.ToInt64(DuckDbWorker.Scalar(connection, zeek ? ZeekRuleSql.KeyCount(file) : BeaconRuleSql.KeyCount(file)), CultureInfo.InvariantCulture);
         }
 
         var samples = targets.ToDictionary(t => t, _ => new List<Usage>());
@@ -105,9 +107,9 @@ internal static class Runner
         md.AppendLine(CultureInfo.InvariantCulture, $"### {name}");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"{rows:N0} rows, {bytes / 1048576.0:F1} MiB ({(double)bytes / Math.Max(rows, 1):F0} bytes/row); as-of {asOfText}{(asOfOverride is null ? " (the latest Timestamp)" : "")}, window 24 h.");
+            $"{rows:N0} {(zeek ? "conn.log records" : "rows")}, {bytes / 1048576.0:F1} MiB ({(double)bytes / Math.Max(rows, 1):F0} bytes/row); as-of {asOfText}{(asOfOverride is null ? $" (the latest {(zeek ? "ts" : "Timestamp")})" : "")}, window 24 h.");
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"{groups:N0} (device, process, IP, port) groups pass the rule's filters ({keys:N0} distinct keys in the file); {check.DuckDbRows:N0} result rows.");
+            $"{groups:N0} {(zeek ? "(originator, responder, port)" : "(device, process, IP, port)")} groups pass the rule's filters ({keys:N0} distinct keys in the file); {check.DuckDbRows:N0} result rows.");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Cross-check: {check.Text}");
         md.AppendLine();
@@ -125,7 +127,7 @@ internal static class Runner
             md.AppendLine("\\* at or below the peak RSS of the .NET launcher that started it: Linux carries the parent's high-water mark into the child at exec, so only an upper bound is known (`/usr/bin/time` shows about 1-2 MiB for `cat`).");
         }
         md.AppendLine();
-        return new FileSummary(name, rows, groups, check, stats[cadence], stats[duck], md.ToString());
+        return new FileSummary(name, zeek, rows, groups, check, stats[cadence], stats[duck], md.ToString());
     }
 
     private static IEnumerable<string> ThreadArgs(Settings settings) =>
@@ -288,7 +290,7 @@ internal static class Runner
 
     private sealed record CrossCheckResult(bool Agree, int DuckDbRows, string Text);
 
-    private sealed record FileSummary(string Name, long Rows, long Groups, CrossCheckResult Check, Stats Cadence, Stats DuckDb, string Markdown);
+    private sealed record FileSummary(string Name, bool Zeek, long Rows, long Groups, CrossCheckResult Check, Stats Cadence, Stats DuckDb, string Markdown);
 
     /// <summary>Medians (seconds, MiB) over the measured runs.</summary>
     private sealed class Stats(List<Usage> samples)

@@ -48,7 +48,7 @@ internal static class HuntVerb
         var command = new Command("hunt",
             """
             Hunt for beaconing in exported telemetry: Defender DeviceNetworkEvents (CSV, Graph JSON, JSON array, NDJSON),
-            Zeek conn/http/ssl logs, Sysmon (Windows XML, Linux syslog), Sentinel CommonSecurityLog (CSV, JSON) and raw CEF,
+            Zeek conn/http/ssl logs (TSV or JSON lines), Sysmon (Windows XML, Linux syslog), Sentinel CommonSecurityLog (CSV, JSON) and raw CEF,
             Squid and W3C (IIS, proxy) logs, in any mix. 'cadence sources' lists what each format provides.
 
             Examples:

@@ -33,6 +33,8 @@ public sealed class TelemetryReader
         new DefenderCsvFormat(),
         new DefenderJsonFormat(),
         new ZeekLogFormat(),
+        // After DefenderJsonFormat, so a Defender NDJSON export is tried as Defender first.
+        new ZeekJsonFormat(),
         new SysmonXmlFormat(),
         new SysmonLinuxSyslogFormat(),
         new SquidAccessLogFormat(),

@@ -1,5 +1,7 @@
+using System.Globalization;
+using System.Text;
 using Cadence.Sources;
-using Cadence.Sources.Internals;
+using Cadence.Sources.Zeek;
 using Cadence.Telemetry;
 
 namespace Cadence.Tests.Sources;
@@ -8,30 +10,12 @@ public sealed class ZeekLogFormatTests : IDisposable
 {
     private readonly TempFiles _files = new();
 
-    private const string ConnHeader =
-        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t2023-01-05-18-51-06\n" +
-        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\n" +
-        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n";
+    private const string ConnHeader = ZeekSamples.ConnHeader;
+    private const string ConnLine = ZeekSamples.ConnLine;
+    private const string HttpHeader = ZeekSamples.HttpHeader;
+    private const string HttpLine = ZeekSamples.HttpLine;
 
-    // Verbatim from RITA's proxy test data (conn.log, line 9).
-    private const string ConnLine =
-        "1672843056.913119\tCXHB1X22027MRWU6D\t10.136.0.18\t55548\t10.136.0.16\t3128\ttcp\thttp,ssl\t0.084044\t1030\t20275\tSF\tT\tT\t0\tShADadFf\t18\t1974\t14\t21011\t-";
-
-    private const string HttpHeader =
-        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\thttp\n#open\t2023-01-05-18-51-06\n" +
-        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth\tmethod\thost\turi\treferrer\tversion\tuser_agent\torigin\trequest_body_len\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types\tresp_fuids\tresp_filenames\tresp_mime_types\n" +
-        "#types\ttime\tstring\taddr\tport\taddr\tport\tcount\tstring\tstring\tstring\tstring\tstring\tstring\tstring\tcount\tcount\tcount\tstring\tcount\tstring\tset[enum]\tstring\tstring\tset[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\tvector[string]\n";
-
-    // Verbatim from RITA's proxy test data (http.log, line 9).
-    private const string HttpLine =
-        "1672843056.914972\tCXHB1X22027MRWU6D\t10.136.0.18\t55548\t10.136.0.16\t3128\t1\tCONNECT\twww.google.com\twww.google.com:443\t-\t1.1\tModzilla/-2.0 (Atari 7800)\t-\t0\t0\t200\tConnection established\t-\t-\t(empty)\t-\t-\tPROXY-CONNECTION -> Keep-Alive\t-\t-\t-\t-\t-\t-";
-
-    private (List<NetworkEvent> Events, IngestLog Log) Read(params string[] paths)
-    {
-        var log = new IngestLog();
-        using var pool = new StringPool();
-        return (new TelemetryReader(new ReadContext(log, pool)).Read(paths).ToList(), log);
-    }
+    private static (List<NetworkEvent> Events, IngestLog Log) Read(params string[] paths) => ZeekSamples.Read(paths);
 
     [Fact]
     public void ConnRecordBecomesAnEventAndTakesItsHttpRequest()
@@ -135,7 +119,10 @@ public sealed class ZeekLogFormatTests : IDisposable
         Assert.Equal(1, input.RejectedByReason[RowReasons.BadByteCount]);
         Assert.Equal(1, input.RejectedByReason["unparsable duration"]);
         Assert.Equal(2, input.RejectedByReason[RowReasons.WrongColumnCount]);
-        Assert.Equal([10L, 11L, 12L, 13L, 14L, 16L], log.Examples.Select(p => p.Line).Order());
+        Assert.Equal([10L, 11L, 12L, 13L, 14L, 16L], log.Examples.Where(p => p.Disposition == RowDisposition.Rejected).Select(p => p.Line).Order());
+        // A blank line is no record: booked as skipped, with its line, as the Defender readers do.
+        var blank = Assert.Single(log.Examples, p => p.Disposition == RowDisposition.Skipped);
+        Assert.Equal((15L, RowReasons.BlankLine), (blank.Line, blank.Reason));
     }
 
     [Fact]
@@ -157,6 +144,141 @@ public sealed class ZeekLogFormatTests : IDisposable
         var (events, log) = Read(_files.Write("dns.log", dns));
         Assert.Empty(events);
         Assert.Equal(2, log.RowsSkipped);
+    }
+
+    [Fact]
+    public void RangesReadOnSeveralThreadsGiveWhatOneThreadReads()
+    {
+        // Above the 4 MiB below which a file is not split: rotations concatenated, the second
+        // with its fields in another order and its own unset marker, a dns block between them,
+        // malformed and blank lines scattered through, and no newline at the very end.
+        var text = new StringBuilder(ConnHeader);
+        var second = "#separator \\x09\n#unset_field\tNA\n#path\tconn\n#fields\tuid\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tconn_state\torig_bytes\tresp_bytes\tduration\tproto\n";
+        var line = 8;
+        var record = 0;
+        while (text.Length < 7 << 20)
+        {
+            record++;
+            var ts = (1672843056 + record).ToString(CultureInfo.InvariantCulture) + ".25";
+            var uid = "C" + record.ToString(CultureInfo.InvariantCulture);
+            if (record == 20_000)
+            {
+                text.Append("#close\tx\n#separator \\x09\n#path\tdns\n#fields\tts\tuid\tquery\n").Append(ts).Append("\tCd\texample.com\n").Append(second);
+                line += 9;
+            }
+            var fields = record > 20_000
+                ? $"{uid}\t{ts}\t10.0.{record % 7}.1\t{40000 + record % 1000}\t93.184.{record % 250}.34\t443\t{(record % 5 == 0 ? "S0" : "SF")}\t{(record % 3 == 0 ? "NA" : "310")}\t1200\t0.25\ttcp"
+                : ConnLine.Replace("1672843056.913119", ts, StringComparison.Ordinal).Replace("CXHB1X22027MRWU6D", uid, StringComparison.Ordinal);
+            text.Append(record % 10_007 == 0 ? fields[..30] : record % 9_973 == 0 ? "" : record % 7_919 == 0 ? fields.Replace("\t443\t", "\thttps\t", StringComparison.Ordinal) : fields);
+            text.Append('\n');
+            line++;
+        }
+        text.Append(ConnLine[..50]);
+        var path = _files.Write("conn.log", text.ToString());
+
+        var (one, oneLog) = ZeekSamples.ReadInto(1, path);
+        var (four, fourLog) = ZeekSamples.ReadInto(4, path);
+
+        Assert.Equal(one.Count, four.Count);
+        var byLine = four.ToDictionary(e => e.Provenance.Line);
+        foreach (var e in one)
+            ZeekSamples.AssertSameEvent(e, byLine[e.Provenance.Line]);
+        // Line numbers are the file's own, not the range's: the first record follows the 8 header lines.
+        Assert.Equal(DateTime.UnixEpoch.Ticks + 1672843057_2500000L, byLine[9].TimestampTicks);
+        Assert.Equal(oneLog.EventsRead, fourLog.EventsRead);
+        Assert.Equal(oneLog.RowsRejected, fourLog.RowsRejected);
+        Assert.Equal(oneLog.RowsSkipped, fourLog.RowsSkipped);
+        Assert.Equal(oneLog.Examples.Select(p => p.ToString()), fourLog.Examples.Select(p => p.ToString()));
+        Assert.Equal(oneLog.LatestEventTicks, fourLog.LatestEventTicks);
+        Assert.Equal(oneLog.Inputs[0].Format, fourLog.Inputs[0].Format);
+        Assert.Equal(oneLog.Inputs[0].Provides, fourLog.Inputs[0].Provides);
+        // The second block's own unset marker is honoured on every thread.
+        Assert.Contains(four, e => e.Provenance.Line > 20_000 + 17 && e.SentBytes is null);
+        Assert.Equal(1, fourLog.RowsSkipped - fourLog.Inputs[0].SkippedByReason.GetValueOrDefault(RowReasons.BlankLine));
+        Assert.True(fourLog.RowsRejected >= 2);
+    }
+
+    [Fact]
+    public void LinksHoldOnSeveralThreadsAsOnOne()
+    {
+        // Big enough to be read in ranges: http records first, then the conn records that claim them.
+        var http = new StringBuilder(HttpHeader);
+        var conn = new StringBuilder(ConnHeader);
+        var records = 0;
+        while (conn.Length < 5 << 20)
+        {
+            records++;
+            var uid = "C" + records.ToString(CultureInfo.InvariantCulture);
+            var host = $"host{records % 97}.example.com";
+            http.Append(HttpLine.Replace("CXHB1X22027MRWU6D", uid, StringComparison.Ordinal).Replace("www.google.com", host, StringComparison.Ordinal)).Append('\n');
+            // Every tenth connection made a second request: the first one (trans_depth 1) is the one kept.
+            if (records % 10 == 0)
+                http.Append(HttpLine.Replace("CXHB1X22027MRWU6D", uid, StringComparison.Ordinal).Replace("CONNECT", "GET", StringComparison.Ordinal)).Append('\n');
+            conn.Append(ConnLine.Replace("CXHB1X22027MRWU6D", uid, StringComparison.Ordinal)).Append('\n');
+        }
+        var httpPath = _files.Write("http.log", http.ToString());
+        var connPath = _files.Write("conn.log", conn.ToString());
+
+        var (one, _) = ZeekSamples.ReadInto(1, connPath, httpPath);
+        var (four, log) = ZeekSamples.ReadInto(4, connPath, httpPath);
+
+        Assert.Equal(records, four.Count);
+        Assert.All(four, e => Assert.Equal("CONNECT", e.HttpMethod));
+        Assert.All(four, e => Assert.StartsWith("host", e.DestinationHost, StringComparison.Ordinal));
+        var byLine = one.ToDictionary(e => e.Provenance.Line);
+        foreach (var e in four)
+            ZeekSamples.AssertSameEvent(byLine[e.Provenance.Line], e);
+        Assert.Equal(records, log.EventsRead);
+    }
+
+    [Fact]
+    public void LinksAreSafeUnderContentionAndKeepTheFirstRecordOfAConnection()
+    {
+        var links = new ZeekLinks();
+        var input = new InputFile("http.log");
+        const int Uids = 20_000;
+        // Four threads add every uid, each from its own line: the earliest line must win.
+        Parallel.For(0, 4, thread =>
+        {
+            for (var i = 0; i < Uids; i++)
+            {
+                var line = 10 + (((thread + i) % 4) * 100_000L) + i;
+                links.AddHttp($"C{i}", new ZeekHttp(0, "10.0.0.1", 1, "10.0.0.2", 80, "GET", "h", "/", null, null, new Provenance(input, line)));
+            }
+        });
+        var claimed = new int[4];
+        Parallel.For(0, 4, thread =>
+        {
+            for (var i = 0; i < Uids; i++)
+            {
+                if (links.Claim($"C{i}").Http is { } http)
+                {
+                    Interlocked.Increment(ref claimed[thread]);
+                    Assert.Equal(10 + i, http.Provenance.Line);
+                }
+            }
+        });
+        Assert.Equal(Uids, claimed.Sum());
+        Assert.True(links.IsEmpty);
+    }
+
+    [Fact]
+    public void AByteOrderMarkIsNoRecord()
+    {
+        var (events, log) = Read(_files.Write("conn.log", ConnHeader + ConnLine + "\n", bom: true));
+        Assert.Single(events);
+        Assert.Equal(0, log.RowsRejected + log.RowsSkipped);
+    }
+
+    [Fact]
+    public void AnotherSeparatorIsHonoured()
+    {
+        var header = ConnHeader.Replace("#separator \\x09", "#separator \\x7c", StringComparison.Ordinal).Replace('\t', '|');
+        var (events, log) = Read(_files.Write("conn.log", header + ConnLine.Replace('\t', '|') + "\n"));
+        var e = Assert.Single(events);
+        Assert.Equal("10.136.0.16", e.RemoteIP);
+        Assert.Equal(1030, e.SentBytes);
+        Assert.Equal(0, log.RowsRejected);
     }
 
     public void Dispose() => _files.Dispose();

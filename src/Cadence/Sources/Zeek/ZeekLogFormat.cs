@@ -1,6 +1,9 @@
-using System.Globalization;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
+using nietras.SeparatedValues;
 
 namespace Cadence.Sources.Zeek;
 
@@ -11,280 +14,129 @@ namespace Cadence.Sources.Zeek;
 /// state; the first HTTP request gives the CONNECT target or Host, URL, method, user agent and
 /// status; the TLS handshake gives the server name and JA3/JA3S.
 /// </summary>
+/// <remarks>
+/// Lines are split by Sep with quoting off (Zeek escapes instead of quoting). An uncompressed
+/// file is read as independent ranges of lines, one thread each, as the Defender CSV reader
+/// does; header blocks may appear anywhere (rotations concatenated), so each range starts from
+/// the directives in force where it begins, found by <see cref="ZeekLineSplitter"/>.
+/// </remarks>
 public sealed class ZeekLogFormat : ITelemetryFormat
 {
-    private const string HeldNote = "http/ssl records held to enrich their conn.log record (linked by uid)";
-    private const string UnlinkedNote = "http/ssl records no conn.log record claimed: read as events of their own";
+    // Below this, splitting the file costs more than a second thread saves.
+    private const long MinBytesToSplit = 4 << 20;
 
     public string Name => "Zeek conn/http/ssl log (TSV)";
 
-    public TelemetryFields MayProvide => Provides("conn") | Provides("http") | Provides("ssl");
+    public TelemetryFields MayProvide =>
+        ZeekFields.Provides(ZeekLogKind.Conn) | ZeekFields.Provides(ZeekLogKind.Http) | ZeekFields.Provides(ZeekLogKind.Ssl);
 
     public bool Recognizes(ReadOnlySpan<byte> head) => head.StartsWith("#separator "u8);
 
-    public int ReadOrder(ReadOnlySpan<byte> head)
-    {
-        var path = PathOf(head);
-        return path is "http" or "ssl" ? -1 : 0;
-    }
+    public int ReadOrder(ReadOnlySpan<byte> head) => PathOf(head) is "http" or "ssl" ? -1 : 0;
 
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)
     {
-        using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        var log = new ZeekTsvLog(text);
-        var links = context.StateOf<ZeekLinks>();
-        var pool = context.Pool;
-        InputIngest? ingest = null;
-        ZeekColumns? columns = null;
-        log.FieldsChanged += () => columns = new ZeekColumns(log.Fields);
-        var addressTypes = new Dictionary<string, string>(StringComparer.Ordinal);
-
-        while (log.TryReadRecord(out var values))
+        var account = new ZeekInputAccount(input, context.Log);
+        var stream = PeekSeparator(content, out var separator);
+        var range = new ZeekTsvRange(ZeekTsvHeader.Initial, separator, 0, Mapper(input, context), account);
+        using (var reader = Open(stream, separator))
         {
-            var line = log.LineNumber;
-            ingest ??= context.Log.Begin(input, $"Zeek {log.Path} log (TSV)", Provides(log.Path));
-            if (columns is null)
+            var held = new ZeekEventHolder();
+            foreach (var e in reader.Enumerate(row => range.TryNext(row, held) ? held.Event : (NetworkEvent?)null))
             {
-                ingest.Reject(line, RowReasons.WrongColumnCount, "a record before any #fields header");
-                continue;
-            }
-            if (columns.Missing(log.Path) is { } missing)
-            {
-                ingest.Reject(line, "missing Zeek fields", $"#fields lacks {missing}");
-                continue;
-            }
-            if (values.Length != columns.Count)
-            {
-                ingest.Reject(line, RowReasons.WrongColumnCount, $"{values.Length} fields, #fields has {columns.Count}");
-                continue;
-            }
-
-            var provenance = new Provenance(input, line);
-            switch (log.Path)
-            {
-                case "conn":
-                    var outcome = MapConn(values, columns, log, links, pool, addressTypes, provenance);
-                    if (outcome.Account(ingest))
-                        yield return outcome.Event;
-                    break;
-                case "http":
-                case "ssl":
-                    if (Hold(log.Path, values, columns, log, links, provenance, out var problem))
-                        ingest.Note(HeldNote);
-                    else
-                        ingest.Reject(line, problem.Reason, problem.Detail);
-                    break;
-                default:
-                    ingest.Skip(line, $"Zeek {log.Path} log: not a connection, HTTP or TLS record", "only conn, http and ssl logs carry what Cadence analyses");
-                    break;
+                if (e is { } read)
+                    yield return read;
             }
         }
-        ingest ??= context.Log.Begin(input, "Zeek log (TSV)", TelemetryFields.None);
+        ZeekInputAccount.Close(context.Log, input, "TSV", [account]);
     }
 
-    public IEnumerable<NetworkEvent> Finish(ReadContext context)
+    public void ReadInto(Stream content, InputFile input, ReadContext context, IEventSink sink)
     {
-        // Records whose connection was not among the inputs (an http.log without its conn.log)
-        // still stand on their own, with what they carry.
-        var links = context.StateOf<ZeekLinks>();
-        var pool = context.Pool;
-        var ingests = context.Log.Inputs.ToDictionary(i => i.Input);
-        foreach (var http in links.Http.Values.OrderBy(h => h.TimestampTicks))
+        // Strict mode must stop at the first malformed row of the file, which ranges read side
+        // by side cannot promise; it takes the ordered path.
+        if (context.DegreeOfParallelism > 1 && !context.Log.Strict && input.PlainFilePath is { } path
+            && new FileInfo(path).Length >= MinBytesToSplit && Plan(path, context) is { } plan)
         {
-            Count(ingests, http.Provenance, http.TimestampTicks);
-            yield return new NetworkEvent
-            {
-                TimestampTicks = http.TimestampTicks,
-                DeviceName = pool.Intern(http.OrigHost),
-                ActionType = "HttpConnectionInspected",
-                RemoteIP = pool.Intern(http.RespHost),
-                RemotePort = http.RespPort,
-                RemoteIPType = AddressClassifier.ToRemoteIPType(AddressClassifier.Classify(http.RespHost)),
-                InitiatingProcessFileName = string.Empty,
-                LocalIP = http.OrigHost,
-                LocalPort = http.OrigPort,
-                DestinationHost = http.DestinationHost,
-                RemoteUrl = http.Url,
-                HttpMethod = http.Method,
-                UserAgent = http.UserAgent,
-                StatusCode = http.StatusCode,
-                Provenance = http.Provenance,
-            };
-        }
-        foreach (var ssl in links.Ssl.Values.OrderBy(s => s.TimestampTicks))
-        {
-            Count(ingests, ssl.Provenance, ssl.TimestampTicks);
-            yield return new NetworkEvent
-            {
-                TimestampTicks = ssl.TimestampTicks,
-                DeviceName = pool.Intern(ssl.OrigHost),
-                ActionType = "SslConnectionInspected",
-                RemoteIP = pool.Intern(ssl.RespHost),
-                RemotePort = ssl.RespPort,
-                RemoteIPType = AddressClassifier.ToRemoteIPType(AddressClassifier.Classify(ssl.RespHost)),
-                InitiatingProcessFileName = string.Empty,
-                LocalIP = ssl.OrigHost,
-                LocalPort = ssl.OrigPort,
-                DestinationHost = ssl.ServerName,
-                Ja3 = ssl.Ja3,
-                Ja3s = ssl.Ja3s,
-                Provenance = ssl.Provenance,
-            };
-        }
-        links.Http.Clear();
-        links.Ssl.Clear();
-    }
-
-    private static void Count(Dictionary<InputFile, InputIngest> ingests, Provenance provenance, long ticks)
-    {
-        if (!ingests.TryGetValue(provenance.Input, out var ingest))
+            ReadRanges(path, input, context, plan, sink);
             return;
-        ingest.CountEvent(ticks);
-        ingest.Note(UnlinkedNote);
+        }
+        foreach (var e in Read(content, input, context))
+            sink.Accept(e);
     }
 
-    private static RowOutcome MapConn(string[] values, ZeekColumns c, ZeekTsvLog log, ZeekLinks links, Sources.Internals.StringPool pool,
-        Dictionary<string, string> addressTypes, Provenance provenance)
-    {
-        var line = provenance.Line;
-        if (!ZeekTime.TryParseEpoch(values[c.Ts], out var ticks))
-            return RowOutcome.Rejected(line, RowReasons.BadTimestamp, $"ts '{Clip(values[c.Ts])}'");
-        if (!TryPort(log.Value(values[c.RespPort]), out var respPort) || !TryPort(log.Value(values[c.OrigPort]), out var origPort))
-            return RowOutcome.Rejected(line, RowReasons.BadPort, $"id.orig_p '{Clip(values[c.OrigPort])}', id.resp_p '{Clip(values[c.RespPort])}'");
-        if (!TryCount(Field(values, c.OrigBytes, log), out var sent) || !TryCount(Field(values, c.RespBytes, log), out var received))
-            return RowOutcome.Rejected(line, RowReasons.BadByteCount, $"orig_bytes '{Clip(Field(values, c.OrigBytes, log) ?? "-")}', resp_bytes '{Clip(Field(values, c.RespBytes, log) ?? "-")}'");
-        long? duration = null;
-        if (Field(values, c.Duration, log) is { } durationText)
-        {
-            if (!ZeekTime.TryParseSeconds(durationText, out var d))
-                return RowOutcome.Rejected(line, "unparsable duration", $"duration '{Clip(durationText)}'");
-            duration = d;
-        }
-
-        var origHost = log.Value(values[c.OrigHost]) ?? string.Empty;
-        var respHost = log.Value(values[c.RespHost]) ?? string.Empty;
-        var state = Field(values, c.ConnState, log);
-        var uid = Field(values, c.Uid, log);
-        var (http, ssl) = uid is null ? (null, null) : links.Claim(uid);
-        if (!addressTypes.TryGetValue(respHost, out var addressType))
-            addressTypes[respHost] = addressType = AddressClassifier.ToRemoteIPType(AddressClassifier.Classify(respHost));
-
-        return RowOutcome.Read(new NetworkEvent
-        {
-            TimestampTicks = ticks,
-            DeviceName = pool.Intern(origHost),
-            ActionType = ActionTypeOf(state),
-            RemoteIP = pool.Intern(respHost),
-            RemotePort = respPort ?? -1,
-            RemoteIPType = addressType,
-            InitiatingProcessFileName = string.Empty,
-            LocalIP = pool.Intern(origHost),
-            LocalPort = origPort,
-            Protocol = Field(values, c.Proto, log) is { } proto ? pool.Intern(proto) : null,
-            DurationTicks = duration,
-            ConnectionState = state is null ? null : pool.Intern(state),
-            SentBytes = sent,
-            ReceivedBytes = received,
-            DestinationHost = http?.DestinationHost ?? ssl?.ServerName,
-            RemoteUrl = http?.Url,
-            HttpMethod = http?.Method,
-            UserAgent = http?.UserAgent,
-            StatusCode = http?.StatusCode,
-            Ja3 = ssl?.Ja3,
-            Ja3s = ssl?.Ja3s,
-            Provenance = provenance,
-        });
-    }
-
-    private static bool Hold(string path, string[] values, ZeekColumns c, ZeekTsvLog log, ZeekLinks links, Provenance provenance,
-        out (string Reason, string Detail) problem)
-    {
-        problem = default;
-        if (!ZeekTime.TryParseEpoch(values[c.Ts], out var ticks))
-        {
-            problem = (RowReasons.BadTimestamp, $"ts '{Clip(values[c.Ts])}'");
-            return false;
-        }
-        if (!TryPort(log.Value(values[c.RespPort]), out var respPort) || !TryPort(log.Value(values[c.OrigPort]), out var origPort))
-        {
-            problem = (RowReasons.BadPort, $"id.orig_p '{Clip(values[c.OrigPort])}', id.resp_p '{Clip(values[c.RespPort])}'");
-            return false;
-        }
-        var uid = Field(values, c.Uid, log) ?? $"(no uid) {provenance}";
-        var origHost = log.Value(values[c.OrigHost]) ?? string.Empty;
-        var respHost = log.Value(values[c.RespHost]) ?? string.Empty;
-        if (path == "http")
-        {
-            int? status = null;
-            if (c.StatusCode >= 0 && log.Value(values[c.StatusCode]) is { } statusText)
-            {
-                if (!int.TryParse(statusText, NumberStyles.None, CultureInfo.InvariantCulture, out var s))
-                {
-                    problem = ("unparsable status code", $"status_code '{Clip(statusText)}'");
-                    return false;
-                }
-                status = s;
-            }
-            links.AddHttp(uid, new ZeekHttp(ticks, origHost, origPort ?? -1, respHost, respPort ?? -1,
-                Field(values, c.Method, log), Field(values, c.Host, log), Field(values, c.Uri, log),
-                Field(values, c.UserAgent, log), status, provenance));
-        }
-        else
-        {
-            links.AddSsl(uid, new ZeekSsl(ticks, origHost, origPort ?? -1, respHost, respPort ?? -1,
-                Field(values, c.ServerName, log), Field(values, c.Ja3, log), Field(values, c.Ja3s, log), provenance));
-        }
-        return true;
-    }
+    public IEnumerable<NetworkEvent> Finish(ReadContext context) => context.StateOf<ZeekLinks>().Unclaimed(context);
 
     /// <summary>Defender's words for Zeek's connection states, so the seed rule's ActionType filter means the same thing.</summary>
-    internal static string ActionTypeOf(string? connState) => connState switch
-    {
-        // A completed handshake: normal close (SF), still open (S1), half-closed (S2, S3), reset after it (RSTO, RSTR).
-        "SF" or "S1" or "S2" or "S3" or "RSTO" or "RSTR" => "ConnectionSuccess",
-        // No handshake: no reply (S0), rejected (REJ), reset before it (RSTOS0, RSTRH), no SYN-ACK (SH, SHR).
-        "S0" or "REJ" or "RSTOS0" or "RSTRH" or "SH" or "SHR" => "ConnectionFailed",
-        // Midstream traffic with no handshake seen (OTH), or no state logged: the connection existed.
-        _ => "ConnectionFound",
-    };
+    internal static string ActionTypeOf(string? connState) => ZeekRecordMapper.ActionTypeOf(connState, connState is not null);
 
-    private static TelemetryFields Provides(string path)
+    /// <summary>The ranges to read and the header in force at the start of each; null when a range reader cannot take the file.</summary>
+    private static List<(LineChunk Chunk, ZeekTsvHeader Header)>? Plan(string path, ReadContext context)
     {
-        const TelemetryFields common = TelemetryFields.Timestamp | TelemetryFields.DeviceName | TelemetryFields.ActionType
-            | TelemetryFields.RemoteIP | TelemetryFields.RemotePort | TelemetryFields.RemoteIPType | TelemetryFields.LocalIP | TelemetryFields.LocalPort;
-        return path switch
+        var threads = context.DegreeOfParallelism;
+        var (chunks, directives) = ZeekLineSplitter.Split(path, ZeekLineSplitter.RangesFor(new FileInfo(path).Length, threads), threads, findDirectives: true);
+        var plan = new List<(LineChunk, ZeekTsvHeader)>(chunks.Count);
+        var header = ZeekTsvHeader.Initial;
+        var next = 0;
+        foreach (var chunk in chunks)
         {
-            "conn" => common | TelemetryFields.Protocol | TelemetryFields.Duration | TelemetryFields.ConnectionState
-                | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes,
-            "http" => common | TelemetryFields.DestinationHost | TelemetryFields.RemoteUrl | TelemetryFields.HttpMethod
-                | TelemetryFields.UserAgent | TelemetryFields.StatusCode,
-            "ssl" => common | TelemetryFields.DestinationHost | TelemetryFields.Ja3 | TelemetryFields.Ja3s,
-            _ => TelemetryFields.None,
-        };
+            while (next < directives.Count && directives[next].Offset < chunk.Offset)
+                header = header.Apply(directives[next++].Text);
+            plan.Add((chunk, header));
+        }
+        // Ranges are split on tabs; a log written with another separator (never seen in practice) takes the ordered path.
+        return directives.Any(d => d.Text.StartsWith("#separator ", StringComparison.Ordinal)
+            && ZeekTsvHeader.Initial.Apply(d.Text).Separator != '\t') ? null : plan;
     }
 
-    private static string? Field(string[] values, int index, ZeekTsvLog log) => index >= 0 ? log.Value(values[index]) : null;
-
-    private static bool TryPort(string? text, out int? port)
+    /// <summary>
+    /// Reads the ranges on their own threads: events go to the sink on the thread that parsed
+    /// them, and each range keeps its own account, folded into the input's in file order.
+    /// </summary>
+    private static void ReadRanges(string path, InputFile input, ReadContext context, List<(LineChunk Chunk, ZeekTsvHeader Header)> plan, IEventSink sink)
     {
-        port = null;
-        if (text is null)
-            return true;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var p) || p > 65535)
-            return false;
-        port = p;
-        return true;
+        var accounts = new ZeekInputAccount[plan.Count];
+        ZeekLineSplitter.ForEachRange(plan.Count, context.DegreeOfParallelism, () => Mapper(input, context), (i, mapper) =>
+        {
+            var (chunk, header) = plan[i];
+            var account = accounts[i] = new ZeekInputAccount(input, context.Log);
+            var range = new ZeekTsvRange(header, '\t', chunk.FirstLine - 1, mapper, account);
+            using var stream = new CountingStream(new FileRangeStream(path, chunk.Offset, chunk.Length), context.Progress);
+            using var reader = Open(stream, '\t');
+            foreach (var row in reader)
+                range.TryNext(row, sink);
+        });
+        ZeekInputAccount.Close(context.Log, input, "TSV", accounts);
     }
 
-    private static bool TryCount(string? text, out long? count)
+    private static ZeekRecordMapper Mapper(InputFile input, ReadContext context) =>
+        new(context.StateOf<ZeekLinks>(), input);
+
+    private static SepReader Open(Stream stream, char separator) =>
+        Sep.New(separator).Reader(o => o with
+        {
+            HasHeader = false,
+            // Zeek never quotes: a '"' is data (user agents, URIs), and separators inside values are \x09-escaped.
+            DisableQuotesParsing = true,
+            // Rows with the wrong number of fields are counted and reported, not fatal.
+            DisableColCountCheck = true,
+        }).From(stream);
+
+    /// <summary>Reads the first line to learn the separator the log declares, and gives back a stream that replays it.</summary>
+    private static Stream PeekSeparator(Stream content, out char separator)
     {
-        count = null;
-        if (text is null)
-            return true;
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-            return false;
-        count = n;
-        return true;
+        var head = new byte[256];
+        var length = 0;
+        int b;
+        while (length < head.Length && (b = content.ReadByte()) >= 0)
+        {
+            head[length++] = (byte)b;
+            if (b == '\n')
+                break;
+        }
+        var first = Encoding.UTF8.GetString(head, 0, length).TrimStart('\uFEFF').TrimEnd('\n', '\r');
+        separator = ZeekTsvHeader.Initial.Apply(first).Separator;
+        return new PeekableStream(head, length, content);
     }
 
     private static string? PathOf(ReadOnlySpan<byte> head)
@@ -297,79 +149,105 @@ public sealed class ZeekLogFormat : ITelemetryFormat
         }
         return null;
     }
+}
 
-    private static string Clip(string value) => Defender.DefenderRowMapper.Clip(value);
+/// <summary>
+/// Reads a stretch of a Zeek TSV log row by row, from the header in force where it starts:
+/// applies the directives it meets, maps records through the shared mapping, and books each
+/// row in its account.
+/// </summary>
+/// <param name="splitOn">The separator the Sep reader splits on.</param>
+/// <param name="lineOffset">Lines of the file before the stretch.</param>
+internal sealed class ZeekTsvRange(ZeekTsvHeader header, char splitOn, long lineOffset, ZeekRecordMapper mapper, ZeekInputAccount account)
+{
+    private const string OtherLogDetail = "only conn, http and ssl logs carry what Cadence analyses";
 
-    /// <summary>Where each field Cadence reads sits in the current #fields line; -1 when absent.</summary>
-    private sealed class ZeekColumns
+    private ZeekTsvHeader _header = header;
+    private string? _otherLogReason;
+
+    /// <summary>Hands the event the row becomes, if any, to <paramref name="sink"/>; every row is booked either way.</summary>
+    public bool TryNext(SepReader.Row row, IEventSink sink)
     {
-        public ZeekColumns(IReadOnlyList<string> fields)
+        // Sep 0.18 gives the first row of a reader LineNumberFrom 2 (checked on 1M lines: every
+        // other row is right), while LineNumberToExcl is always right; with quoting off a row is
+        // exactly one line, so the line it ends before, less one, is its own.
+        var line = lineOffset + row.LineNumberToExcl - 1;
+        var header = _header;
+        if (row.ColCount == header.Fields.Count && header.Kind == ZeekLogKind.Conn && header.Missing is null && header.Separator == splitOn)
         {
-            Count = fields.Count;
-            int Find(string name)
+            // A line starting with '#' is a directive, whatever its tabs.
+            var first = row[0].Span;
+            if (first.IsEmpty || first[0] != '#')
             {
-                for (var i = 0; i < fields.Count; i++)
+                account.Saw(header.Path, header.Kind);
+                if (mapper.TryMapConn(new ZeekTsvRecord(row, header), line, sink, out var ticks))
                 {
-                    if (fields[i] == name)
-                        return i;
+                    account.CountEvent(ticks);
+                    return true;
                 }
-                return -1;
+                account.Record(mapper.Problem);
+                return false;
             }
-            Ts = Find("ts");
-            Uid = Find("uid");
-            OrigHost = Find("id.orig_h");
-            OrigPort = Find("id.orig_p");
-            RespHost = Find("id.resp_h");
-            RespPort = Find("id.resp_p");
-            Proto = Find("proto");
-            Duration = Find("duration");
-            OrigBytes = Find("orig_bytes");
-            RespBytes = Find("resp_bytes");
-            ConnState = Find("conn_state");
-            Method = Find("method");
-            Host = Find("host");
-            Uri = Find("uri");
-            UserAgent = Find("user_agent");
-            StatusCode = Find("status_code");
-            ServerName = Find("server_name");
-            Ja3 = Find("ja3");
-            Ja3s = Find("ja3s");
         }
-
-        public int Count { get; }
-
-        /// <summary>The fields a record of this log cannot do without, when the header lacks any.</summary>
-        public string? Missing(string path)
-        {
-            if (path is not ("conn" or "http" or "ssl"))
-                return null;
-            var missing = new List<string>();
-            if (Ts < 0) missing.Add("ts");
-            if (OrigHost < 0) missing.Add("id.orig_h");
-            if (OrigPort < 0) missing.Add("id.orig_p");
-            if (RespHost < 0) missing.Add("id.resp_h");
-            if (RespPort < 0) missing.Add("id.resp_p");
-            return missing.Count == 0 ? null : string.Join(", ", missing);
-        }
-
-        public int Ts { get; }
-        public int Uid { get; }
-        public int OrigHost { get; }
-        public int OrigPort { get; }
-        public int RespHost { get; }
-        public int RespPort { get; }
-        public int Proto { get; }
-        public int Duration { get; }
-        public int OrigBytes { get; }
-        public int RespBytes { get; }
-        public int ConnState { get; }
-        public int Method { get; }
-        public int Host { get; }
-        public int Uri { get; }
-        public int UserAgent { get; }
-        public int StatusCode { get; }
-        public int ServerName { get; }
-        public int Ja3 { get; }
-        public int Ja3s { get; }
+        NotConn(row, line);
+        return false;
     }
+
+    /// <summary>Directives, blank lines, and every record but a well-formed conn record: applied, held, skipped or rejected.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NotConn(SepReader.Row row, long line)
+    {
+        var text = row.Span;
+        if (text.Length > 0 && text[0] == '#')
+        {
+            _header = _header.Apply(text);
+            _otherLogReason = null;
+            return;
+        }
+        if (row.ColCount == 1 && text.IsWhiteSpace())
+        {
+            account.Record(RowOutcome.Skipped(line, RowReasons.BlankLine, "empty line"));
+            return;
+        }
+        account.Saw(_header.Path, _header.Kind);
+        if (Problem(row, line) is { } booked)
+            account.Record(booked);
+    }
+
+    /// <summary>Every row but a well-formed conn record: held, skipped or rejected.</summary>
+    private RowOutcome? Problem(SepReader.Row row, long line)
+    {
+        var header = _header;
+        if (header.Separator != splitOn)
+            return RowOutcome.Rejected(line, "unsupported separator change", $"#separator changed to '{header.Separator}' mid-file; lines are split on the first one");
+        if (!header.HasFields)
+            return RowOutcome.Rejected(line, RowReasons.WrongColumnCount, "a record before any #fields header");
+        if (header.Missing is { } missing)
+            return RowOutcome.Rejected(line, "missing Zeek fields", $"#fields lacks {missing}");
+        if (row.ColCount != header.Fields.Count)
+            return RowOutcome.Rejected(line, RowReasons.WrongColumnCount, $"{row.ColCount} fields, #fields has {header.Fields.Count}");
+
+        switch (header.Kind)
+        {
+            case ZeekLogKind.Http:
+            case ZeekLogKind.Ssl:
+                if (mapper.Hold(header.Kind, new ZeekTsvRecord(row, header), line) is { } rejected)
+                    return rejected;
+                account.CountHeld();
+                return null;
+            case ZeekLogKind.Other:
+                _otherLogReason ??= $"Zeek {header.Path} log: not a connection, HTTP or TLS record";
+                return RowOutcome.Skipped(line, _otherLogReason, OtherLogDetail);
+            default:
+                throw new UnreachableException("TryNext maps every well-formed conn record itself.");
+        }
+    }
+}
+
+/// <summary>Keeps the one event a reader hands over, for the sequential paths that yield events one by one.</summary>
+internal sealed class ZeekEventHolder : IEventSink
+{
+    public NetworkEvent Event { get; private set; }
+
+    public void Accept(in NetworkEvent e) => Event = e;
 }
