@@ -7,6 +7,20 @@ internal static class DurationText
 {
     public static bool TryParse(string text, out TimeSpan duration)
     {
+        try
+        {
+            return TryParseUnchecked(text, out duration);
+        }
+        catch (OverflowException)
+        {
+            // 10675200d and beyond do not fit a TimeSpan: a usage error, not a crash.
+            duration = TimeSpan.Zero;
+            return false;
+        }
+    }
+
+    private static bool TryParseUnchecked(string text, out TimeSpan duration)
+    {
         duration = TimeSpan.Zero;
         var s = text.Trim();
         if (s.Length == 0)

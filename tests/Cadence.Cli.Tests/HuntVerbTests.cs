@@ -168,6 +168,7 @@ public sealed class HuntVerbTests : IDisposable
     [InlineData("hunt", "x.csv", "--rule", "nope")]
     [InlineData("hunt", "x.csv", "--as-of", "yesterday")]
     [InlineData("hunt", "x.csv", "--window", "forever")]
+    [InlineData("hunt", "x.csv", "--window", "99999999999d")]
     [InlineData("frobnicate")]
     public void UsageErrorsExitWithTwo(params string[] args)
     {
@@ -185,6 +186,54 @@ public sealed class HuntVerbTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Contains($"seed rule: {path} lacks RemoteIPType: none of its events can match", run.Error, StringComparison.Ordinal);
         Assert.Contains("1 RemoteIPType not Public", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARowLongerThanTheParserTakesIsAnErrorNamingTheFileNotACrash()
+    {
+        // An unterminated quote in a large export swallows the rest of the file into one field.
+        var path = Path.Combine(_temp, "unterminated.csv");
+        using (var writer = new StreamWriter(path))
+        {
+            writer.WriteLine("Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,RemoteIPType,InitiatingProcessFileName");
+            writer.WriteLine("2024-03-26T11:59:55Z,\"dev,ConnectionSuccess,1.2.3.4,443,Public,p.exe");
+            var row = "2024-03-26T11:59:55Z,dev,ConnectionSuccess,1.2.3.4,443,Public,p.exe";
+            for (var i = 0; i < 18_000_000 / row.Length; i++)
+                writer.WriteLine(row);
+        }
+        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"cadence: error: {path}: a row longer than", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AttackerTextInSkipReasonsIsEscapedOnTheTerminal()
+    {
+        var path = Path.Combine(_temp, "zeek.json");
+        File.WriteAllText(path,
+            "{\"ts\":1672843056.913119,\"uid\":\"C1\",\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,\"id.resp_h\":\"8.8.8.8\",\"id.resp_p\":443,\"conn_state\":\"SF\"}\n" +
+            "{\"_path\":\"\\u001b]0;PWNED\\u0007\\u001b[2Jevil\",\"ts\":1672843057.1,\"uid\":\"C2\",\"id.orig_h\":\"10.0.0.1\"}\n");
+        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        Assert.Equal(0, run.ExitCode);
+        Assert.DoesNotContain("\u001b", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u0007", run.Error, StringComparison.Ordinal);
+        Assert.Contains("\\u001b]0;PWNED", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFifoIsReadOnceNotWaitedOnForever()
+    {
+        var fifo = Path.Combine(_temp, "pipe.csv");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+            mkfifo.WaitForExit();
+        var writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(CliRun.TestData("seed-basic.csv"))));
+        var hunt = Task.Run(() => CliRun.Invoke("hunt", fifo, "--format", "csv"));
+        var finished = await Task.WhenAny(hunt, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(finished == hunt, "cadence hung on a FIFO");
+        await writer.WaitAsync(TimeSpan.FromSeconds(5));
+        var run = await hunt;
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(Expected("seed-basic.expected.csv"), run.Out);
     }
 
     [Fact]

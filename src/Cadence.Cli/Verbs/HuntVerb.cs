@@ -93,6 +93,12 @@ internal static class HuntVerb
             context.Error.WriteLine($"cadence: error: {UntrustedText.ForTerminal(ex.Message)}");
             return ExitCodes.RuntimeError;
         }
+        catch (Exception ex)
+        {
+            // A defect, not bad input: still one line and exit 1, never a stack trace on the analyst's screen.
+            context.Error.WriteLine($"cadence: internal error: {UntrustedText.ForTerminal(ex.GetType().Name)}: {UntrustedText.ForTerminal(ex.Message)}");
+            return ExitCodes.RuntimeError;
+        }
 
         try
         {

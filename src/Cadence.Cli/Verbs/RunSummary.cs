@@ -12,8 +12,10 @@ internal static class RunSummary
     public static void Write(TextWriter error, SeedHuntResult result)
     {
         var log = result.Log;
-        var asOf = result.AsOfTicks is { } t ? IsoTimestamp.Format(t) : "none (no events read)";
-        error.WriteLine($"cadence: as-of {asOf}{(result.AsOfFromData ? " (latest event read)" : string.Empty)}, window {DurationText.Format(result.Window)}");
+        var asOf = result.AsOfTicks is { } t
+            ? IsoTimestamp.Format(t) + (result.AsOfFromData ? " (latest event read)" : string.Empty)
+            : "none (no events read)";
+        error.WriteLine($"cadence: as-of {asOf}, window {DurationText.Format(result.Window)}");
         error.WriteLine($"cadence: {Count(log.Inputs.Count)} input(s), {Count(log.EventsRead)} events read, {Count(log.RowsSkipped)} rows skipped, {Count(log.RowsRejected)} rows rejected");
         if (log.Inputs.Select(i => i.Format).Distinct().Count() > 1)
         {
@@ -21,18 +23,18 @@ internal static class RunSummary
             {
                 var skipped = source.Sum(i => i.RowsSkipped);
                 var rejected = source.Sum(i => i.RowsRejected);
-                error.WriteLine($"  {source.Key}: {Count(source.Count())} file(s), {Count(source.Sum(i => i.EventsRead))} events, {Count(skipped)} skipped, {Count(rejected)} rejected");
+                error.WriteLine($"  {UntrustedText.ForTerminal(source.Key)}: {Count(source.Count())} file(s), {Count(source.Sum(i => i.EventsRead))} events, {Count(skipped)} skipped, {Count(rejected)} rejected");
             }
         }
         foreach (var input in log.Inputs)
         {
-            error.WriteLine($"  {UntrustedText.ForTerminal(input.Input.DisplayName)} ({input.Format}): {Count(input.EventsRead)} events");
+            error.WriteLine($"  {UntrustedText.ForTerminal(input.Input.DisplayName)} ({UntrustedText.ForTerminal(input.Format)}): {Count(input.EventsRead)} events");
             foreach (var (note, count) in input.Notes)
-                error.WriteLine($"    {Count(count)} {note}");
+                error.WriteLine($"    {Count(count)} {UntrustedText.ForTerminal(note)}");
             foreach (var (reason, count) in input.SkippedByReason.OrderByDescending(kv => kv.Value))
-                error.WriteLine($"    skipped {Count(count)}: {reason}");
+                error.WriteLine($"    skipped {Count(count)}: {UntrustedText.ForTerminal(reason)}");
             foreach (var (reason, count) in input.RejectedByReason.OrderByDescending(kv => kv.Value))
-                error.WriteLine($"    rejected {Count(count)}: {reason}");
+                error.WriteLine($"    rejected {Count(count)}: {UntrustedText.ForTerminal(reason)}");
         }
         foreach (var warning in log.Warnings)
             error.WriteLine($"cadence: warning: {UntrustedText.ForTerminal(warning)}");

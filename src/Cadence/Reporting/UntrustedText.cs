@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Cadence.Reporting;
@@ -17,17 +18,17 @@ public static class UntrustedText
 
     /// <summary>
     /// Replaces control characters (ESC sequences could repaint or retitle the analyst's terminal)
-    /// with visible \uXXXX escapes.
+    /// and invisible format characters (bidi overrides such as U+202E could reorder a process
+    /// name or URL on screen) with visible \uXXXX escapes.
     /// </summary>
     public static string ForTerminal(string value)
     {
-        var firstControl = value.AsSpan().IndexOfAnyInRange('\0', '\x1f');
-        if (firstControl < 0 && !value.Contains('\x7f', StringComparison.Ordinal) && !ContainsC1(value))
+        if (!NeedsEscape(value))
             return value;
         var builder = new StringBuilder(value.Length + 16);
         foreach (var c in value)
         {
-            if (char.IsControl(c))
+            if (char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
                 builder.Append(@"\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
             else
                 builder.Append(c);
@@ -35,5 +36,13 @@ public static class UntrustedText
         return builder.ToString();
     }
 
-    private static bool ContainsC1(string value) => value.AsSpan().IndexOfAnyInRange('\x80', '\x9f') >= 0;
+    private static bool NeedsEscape(string value)
+    {
+        foreach (var c in value)
+        {
+            if (c < ' ' || (c >= '\x7f' && (char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)))
+                return true;
+        }
+        return false;
+    }
 }

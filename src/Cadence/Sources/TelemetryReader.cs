@@ -92,8 +92,10 @@ public sealed class TelemetryReader
         var order = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            // Standard input can be read only once, so it is never opened ahead.
-            if (file == "-" || order.ContainsKey(file))
+            // Standard input can be read only once, so it is never opened ahead; nor is anything
+            // that reports no size (a FIFO, /dev/stdin, a process substitution): opening it twice
+            // would wait forever for a second writer. An empty regular file loses nothing.
+            if (file == "-" || order.ContainsKey(file) || new FileInfo(file).Length == 0)
                 continue;
             using var content = Open(file, out var head, out var headLength, out _, countProgress: false);
             var format = Detect(head.AsSpan(0, headLength));
@@ -145,22 +147,36 @@ public sealed class TelemetryReader
         return content;
     }
 
-    /// <summary>Turns I/O failures in the middle of a file (a truncated gzip stream, a read error) into an error naming the file.</summary>
+    /// <summary>
+    /// Turns failures in the middle of a file into an error naming the file: a truncated gzip
+    /// stream, a read error, or a row longer than Sep's 16 Mi-character limit (an unterminated
+    /// quote in a large export). Parallel readers deliver these wrapped in an AggregateException.
+    /// </summary>
     private static T Guard<T>(string path, Func<T> read)
     {
         try
         {
             return read();
         }
-        catch (InvalidDataException ex)
+        catch (AggregateException ex) when (ex.Flatten().InnerExceptions is [var inner, ..])
         {
-            throw new UnreadableInputException($"{path}: corrupt compressed data ({ex.Message})", ex);
+            throw Translate(path, inner);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or NotSupportedException)
         {
-            throw new UnreadableInputException($"{path}: {ex.Message}", ex);
+            throw Translate(path, ex);
         }
     }
+
+    private static Exception Translate(string path, Exception ex) => ex switch
+    {
+        UnreadableInputException or MalformedInputException => ex,
+        InvalidDataException => new UnreadableInputException($"{path}: corrupt compressed data ({ex.Message})", ex),
+        NotSupportedException => new UnreadableInputException(
+            $"{path}: a row longer than Sep's limit of 16 Mi characters (an unterminated quote?): {ex.Message}", ex),
+        IOException => new UnreadableInputException($"{path}: {ex.Message}", ex),
+        _ => ex,
+    };
 
     private static void Guard(string path, Action read) => Guard(path, () => { read(); return true; });
 

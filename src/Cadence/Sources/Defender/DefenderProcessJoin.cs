@@ -45,7 +45,9 @@ internal sealed class DefenderProcessJoin
         var ingests = context.Log.Inputs.ToDictionary(i => i.Input);
         foreach (var byInput in held.GroupBy(e => e.Provenance.Input))
         {
-            var matches = byInput.Key.DisplayName == "-" ? [] : FindConnections(byInput.Key.DisplayName, byInput, context);
+            // Only a regular file can be read a second time (not stdin, not a FIFO, which report no size).
+            var readable = byInput.Key.DisplayName != "-" && File.Exists(byInput.Key.DisplayName) && new FileInfo(byInput.Key.DisplayName).Length > 0;
+            var matches = readable ? FindConnections(byInput.Key.DisplayName, byInput, context) : [];
             var joined = 0;
             foreach (var e in byInput.OrderBy(e => e.Provenance.Line))
             {
