@@ -206,6 +206,19 @@ public sealed class HuntVerbTests : IDisposable
         Assert.Contains($"cadence: error: {path}: a row longer than", run.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("1672843056.913    843 10.136.0.18 TCP_TUNNEL/200 20275 CONNECT c2.example:443 - HIER_DIRECT/203.0.113.9 -")]
+    [InlineData("<134>Mar 26 09:39:50 fw01 CEF:0|Palo Alto Networks|PAN-OS|10.1|TRAFFIC|end|3|rt=1711445990000 src=10.1.2.3 spt=50412 dst=8.8.8.8 dpt=443 act=allow")]
+    public void ALineWithNoEndIsRejectedNotBufferedWhole(string firstLine)
+    {
+        var path = Path.Combine(_temp, "long.log");
+        File.WriteAllText(path, firstLine + "\n" + new string('A', 3 << 20) + "\n" + firstLine + "\n");
+        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("long.log:2: line too long", run.Error, StringComparison.Ordinal);
+        Assert.Contains("2 events read", run.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AttackerTextInSkipReasonsIsEscapedOnTheTerminal()
     {

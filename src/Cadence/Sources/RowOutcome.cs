@@ -65,4 +65,5 @@ public static class RowReasons
     public const string BadByteCount = "unparsable byte count";
     public const string BadJson = "broken JSON";
     public const string NotAnObject = "JSON row is not an object";
+    public const string LineTooLong = "line too long";
 }

@@ -65,12 +65,14 @@ public sealed class CefSyslogFormat : ITelemetryFormat
         using var text = new StreamReader(tail, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var record = new CefRecord(new YearReference(input, _time));
         var mapper = new CommonSecurityLogMapper(context.Pool, input);
+        var lines = new BoundedLineReader(text, BoundedLineReader.DefaultMaxLineChars);
         long line = 0;
-        string? raw;
-        while ((raw = text.ReadLine()) is not null)
+        while (lines.TryReadLine(out var raw))
         {
-            line++;
-            var outcome = MapLine(raw, line, record, mapper);
+            line = lines.LineNumber;
+            var outcome = raw is null
+                ? RowOutcome.Rejected(line, RowReasons.LineTooLong, $"over {lines.MaxLineChars:N0} characters, not kept")
+                : MapLine(raw, line, record, mapper);
             if (outcome.Account(ingest))
                 yield return outcome.Event;
         }

@@ -147,6 +147,7 @@ internal readonly record struct AddressInfo(string Text, bool IsAddress, string 
 internal sealed class DeferredIngest(ReadContext context, InputFile input)
 {
     private List<long>? _blankLines;
+    private List<long>? _longLines;
 
     public InputIngest? Ingest { get; private set; }
 
@@ -158,6 +159,15 @@ internal sealed class DeferredIngest(ReadContext context, InputFile input)
             Ingest.Skip(line, RowReasons.BlankLine, "empty line");
     }
 
+    /// <summary>A line over the reader's limit: rejected, once the account is open.</summary>
+    public void TooLong(long line, int limit)
+    {
+        if (Ingest is null)
+            (_longLines ??= []).Add(line);
+        else
+            Ingest.Reject(line, RowReasons.LineTooLong, $"over {limit:N0} characters, not kept");
+    }
+
     public InputIngest Begin(string format, TelemetryFields provides)
     {
         if (Ingest is not null)
@@ -165,7 +175,10 @@ internal sealed class DeferredIngest(ReadContext context, InputFile input)
         Ingest = context.Log.Begin(input, format, provides);
         foreach (var line in _blankLines ?? [])
             Ingest.Skip(line, RowReasons.BlankLine, "empty line");
+        foreach (var line in _longLines ?? [])
+            Ingest.Reject(line, RowReasons.LineTooLong, $"over {BoundedLineReader.DefaultMaxLineChars:N0} characters, not kept");
         _blankLines = null;
+        _longLines = null;
         return Ingest;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Sources.Proxy;
@@ -40,10 +41,15 @@ public sealed class SquidAccessLogFormat : ITelemetryFormat
         using var text = new StreamReader(content, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var account = new DeferredIngest(context, input);
         var mapper = new SquidLineMapper(context.Pool, input);
-        long line = 0;
-        while (text.ReadLine() is { } raw)
+        var lines = new BoundedLineReader(text, BoundedLineReader.DefaultMaxLineChars);
+        while (lines.TryReadLine(out var kept))
         {
-            line++;
+            var line = lines.LineNumber;
+            if (kept is not { } raw)
+            {
+                account.TooLong(line, lines.MaxLineChars);
+                continue;
+            }
             if (raw.AsSpan().IsWhiteSpace())
             {
                 account.Blank(line);

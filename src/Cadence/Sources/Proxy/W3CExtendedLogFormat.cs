@@ -1,4 +1,5 @@
 using System.Text;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Sources.Proxy;
@@ -36,10 +37,15 @@ public sealed class W3CExtendedLogFormat : ITelemetryFormat
         W3CColumns? columns = null;
         string? date = null;
         string? software = null;
-        long line = 0;
-        while (text.ReadLine() is { } raw)
+        var lines = new BoundedLineReader(text, BoundedLineReader.DefaultMaxLineChars);
+        while (lines.TryReadLine(out var kept))
         {
-            line++;
+            var line = lines.LineNumber;
+            if (kept is not { } raw)
+            {
+                account.TooLong(line, lines.MaxLineChars);
+                continue;
+            }
             if (raw.AsSpan().IsWhiteSpace())
             {
                 account.Blank(line);

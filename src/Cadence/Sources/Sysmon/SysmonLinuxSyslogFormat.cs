@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Sources.Sysmon;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Cadence.Sources.Sysmon;
+namespace Cadence.Sources.Internals;
 
 /// <summary>
 /// Reads lines (LF or CRLF) like <see cref="TextReader.ReadLine"/>, except that a line longer
@@ -9,6 +9,12 @@ namespace Cadence.Sources.Sysmon;
 /// </summary>
 internal sealed class BoundedLineReader(TextReader reader, int maxLineChars)
 {
+    /// <summary>
+    /// The longest line the line-based readers keep (1 Mi characters): far beyond any real log
+    /// line, small enough that a file with no line breaks cannot exhaust memory.
+    /// </summary>
+    public const int DefaultMaxLineChars = 1 << 20;
+
     private readonly char[] _buffer = new char[1 << 16];
     private readonly StringBuilder _line = new();
     private int _position;
