@@ -89,6 +89,22 @@ public sealed class DefenderCsvFormatTests : IDisposable
         Assert.Contains(log.Examples, p => p.Line == 6 && p.Reason == RowReasons.BadJson);
     }
 
+    [Fact]
+    public void JsonRowsMayCarryColumnsTheFirstRowLeftOut()
+    {
+        // NDJSON as pipelines write it: empty properties omitted, so the first row has no AdditionalFields.
+        var ndjson =
+            "{\"Timestamp\":\"2024-03-26T09:39:50Z\",\"DeviceName\":\"ws-1\",\"ActionType\":\"ConnectionSuccess\",\"RemoteIP\":\"203.0.113.9\",\"RemotePort\":443,\"RemoteIPType\":\"Public\",\"InitiatingProcessFileName\":\"p.exe\"}\n" +
+            "{\"Timestamp\":\"2024-03-26T09:39:51Z\",\"DeviceName\":\"ws-1\",\"ActionType\":\"HttpConnectionInspected\",\"RemoteIP\":\"203.0.113.9\",\"RemotePort\":80,\"RemoteIPType\":\"Public\",\"InitiatingProcessFileName\":\"p.exe\",\"RemoteUrl\":\"http://c2.example/a\",\"AdditionalFields\":{\"host\":\"c2.example\",\"user_agent\":\"curl/7.88\"}}\n";
+        var (events, _) = Read(_files.Write("rows.ndjson", ndjson));
+        var inspected = events.Single(e => e.ActionType == "HttpConnectionInspected");
+        Assert.Equal("curl/7.88", inspected.UserAgent);
+        Assert.Equal("c2.example", inspected.DestinationHost);
+        Assert.Equal("http://c2.example/a", inspected.RemoteUrl);
+        // Kusto strings are never null: an omitted RemoteUrl reads as empty, as an empty CSV cell does.
+        Assert.Equal(string.Empty, events.Single(e => e.ActionType == "ConnectionSuccess").RemoteUrl);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -324,14 +324,25 @@ internal sealed class JsonRowStream
 
     private bool TryBegin(List<string> names, out string missing)
     {
-        if (!DefenderSchema.TryResolve(names, out var schema, out missing))
+        if (!DefenderSchema.TryResolve(names, out var declared, out missing))
             return false;
-        _ingest = _context.Log.Begin(_input, _format, schema.Provides);
+        // JSON rows name their own properties, and exports leave out empty ones (NDJSON, Log
+        // Analytics): a column the first row lacks may still come later. Rows are read by name,
+        // so every column Cadence reads is looked for in every row. Timestamp is not added when
+        // the first row has TimeGenerated instead, or the added name would shadow it.
+        var all = new List<string>(names);
+        foreach (var column in Enum.GetValues<DefenderColumn>())
+        {
+            if (!declared.Has(column) && column != DefenderColumn.Timestamp)
+                all.Add(column.ToString());
+        }
+        DefenderSchema.TryResolve(all, out var schema, out _);
+        _ingest = _context.Log.Begin(_input, _format, declared.Provides);
         _mapper = new DefenderRowMapper(schema, _context.Pool, _input);
         var wanted = new List<int>();
         foreach (var column in Enum.GetValues<DefenderColumn>())
             wanted.AddRange(schema.Positions(column));
-        _row = new JsonRow(names, wanted);
+        _row = new JsonRow(all, wanted);
         return true;
     }
 
