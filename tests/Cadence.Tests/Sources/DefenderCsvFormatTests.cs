@@ -230,6 +230,18 @@ public sealed class DefenderCsvFormatTests : IDisposable
     }
 
     [Fact]
+    public void AnUnterminatedQuoteIsNamedAsTheLikelyCause()
+    {
+        var rows = string.Join("\n", Enumerable.Repeat(SampleLine, 50));
+        var csv = Header + "\n" + SampleLine + "\n" + SampleLine.Replace(",Tcp,", ",\"Tcp,", StringComparison.Ordinal) + "\n" + rows + "\n";
+        var (events, log) = Read(_files.Write("stray.csv", csv));
+        Assert.Single(events);
+        var problem = Assert.Single(log.Examples);
+        Assert.Equal(3, problem.Line);
+        Assert.Matches(@"the row spans \d+ lines from here: an unterminated quote\?", problem.Detail);
+    }
+
+    [Fact]
     public void StrictModeStopsAtTheFirstMalformedRowWithFileAndLine()
     {
         var csv = Header + "\n" + SampleLine + "\n" + "2024-01-01T00:00:01Z,h,ConnectionSuccess\n" + SampleLine + "\n";

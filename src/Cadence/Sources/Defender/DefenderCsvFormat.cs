@@ -162,7 +162,11 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         {
             if (count == 1 && row[0].Span.IsWhiteSpace())
                 return RowOutcome.Skipped(line, RowReasons.BlankLine, "empty line");
-            return RowOutcome.Rejected(line, RowReasons.WrongColumnCount, $"{count} columns, the header has {mapper.Schema.ColumnCount}");
+            // A quote left open swallows the lines after it into one row: say so, or the analyst
+            // sees one odd reject where thousands of rows went.
+            var spans = row.Span.Count('\n') + 1;
+            var hint = spans > 1 ? $"; the row spans {spans:N0} lines from here: an unterminated quote?" : string.Empty;
+            return RowOutcome.Rejected(line, RowReasons.WrongColumnCount, $"{count} columns, the header has {mapper.Schema.ColumnCount}{hint}");
         }
         return mapper.Map(new SepDefenderRow(row), line);
     }
