@@ -105,6 +105,19 @@ public sealed class DefenderCsvFormatTests : IDisposable
         Assert.Equal(string.Empty, events.Single(e => e.ActionType == "ConnectionSuccess").RemoteUrl);
     }
 
+    [Fact]
+    public void InspectedJsonRowsTakeTheProcessOfTheirConnectionToo()
+    {
+        var ndjson =
+            "{\"Timestamp\":\"2024-03-26T09:39:51Z\",\"DeviceName\":\"ws-1\",\"ActionType\":\"HttpConnectionInspected\",\"RemoteIP\":\"203.0.113.9\",\"RemotePort\":80,\"LocalPort\":50412,\"RemoteIPType\":\"Public\",\"InitiatingProcessFileName\":\"\",\"AdditionalFields\":{\"host\":\"c2.example\"}}\n" +
+            "{\"Timestamp\":\"2024-03-26T09:39:50Z\",\"DeviceName\":\"ws-1\",\"ActionType\":\"ConnectionSuccess\",\"RemoteIP\":\"203.0.113.9\",\"RemotePort\":80,\"LocalPort\":50412,\"RemoteIPType\":\"Public\",\"InitiatingProcessFileName\":\"rundll32.exe\",\"AdditionalFields\":{}}\n";
+        var (events, log) = Read(_files.Write("inspected.ndjson", ndjson));
+        Assert.Equal(2, events.Count);
+        Assert.Equal("rundll32.exe", events.Single(e => e.ActionType == "HttpConnectionInspected").InitiatingProcessFileName);
+        Assert.Equal(2, log.EventsRead);
+        Assert.Single(log.Inputs);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

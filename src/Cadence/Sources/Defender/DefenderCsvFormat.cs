@@ -33,7 +33,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         using var reader = Open(content, input, context, out var ingest, out var mapper);
         foreach (var e in Read(reader, ingest, mapper))
         {
-            if (HeldForJoin(e, context))
+            if (DefenderProcessJoin.TryHold(e, context))
                 continue;
             yield return e;
         }
@@ -41,19 +41,10 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
 
     public IEnumerable<NetworkEvent> Finish(ReadContext context) => context.StateOf<DefenderProcessJoin>().Release(context);
 
-    /// <summary>Inspected rows without a process wait for <see cref="Finish"/>, which gives them their connection's.</summary>
-    private static bool HeldForJoin(in NetworkEvent e, ReadContext context)
-    {
-        if (!DefenderProcessJoin.Wants(e))
-            return false;
-        context.StateOf<DefenderProcessJoin>().Hold(e);
-        return true;
-    }
-
-    /// <summary>Hands an event to the sink unless it waits for its process (see <see cref="HeldForJoin"/>).</summary>
+    /// <summary>Hands an event to the sink unless it waits for its process (see <see cref="DefenderProcessJoin"/>).</summary>
     private static void Deliver(in NetworkEvent e, ReadContext context, IEventSink sink)
     {
-        if (!HeldForJoin(e, context))
+        if (!DefenderProcessJoin.TryHold(e, context))
             sink.Accept(e);
     }
 

@@ -31,12 +31,14 @@ public sealed class DefenderJsonFormat : ITelemetryFormat
 
     public bool Recognizes(ReadOnlySpan<byte> head) => JsonShapes.Detect(head) != JsonShape.None;
 
+    public IEnumerable<NetworkEvent> Finish(ReadContext context) => context.StateOf<DefenderProcessJoin>().Release(context);
+
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)
     {
         var rows = new JsonRowStream(content, input, context, Name, _maxRowBytes);
         while (rows.TryNext(out var outcome))
         {
-            if (outcome.Account(rows.Ingest))
+            if (outcome.Account(rows.Ingest) && !DefenderProcessJoin.TryHold(outcome.Event, context))
                 yield return outcome.Event;
         }
     }

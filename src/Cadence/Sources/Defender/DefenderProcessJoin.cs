@@ -1,6 +1,4 @@
-using System.IO.Compression;
 using Cadence.Telemetry;
-using nietras.SeparatedValues;
 
 namespace Cadence.Sources.Defender;
 
@@ -24,14 +22,24 @@ internal sealed class DefenderProcessJoin
     private readonly Lock _lock = new();
     private readonly List<NetworkEvent> _held = [];
 
+    /// <summary>Set on the scratch run that looks for the connections: it must not hold rows of its own.</summary>
+    private bool _finding;
+
     public static bool Wants(in NetworkEvent e) =>
         e.InitiatingProcessFileName.Length == 0
         && (e.ActionType == "HttpConnectionInspected" || e.ActionType == "SslConnectionInspected");
 
-    public void Hold(in NetworkEvent e)
+    /// <summary>Holds an inspected row that lacks its process until <see cref="Release"/>; false for every other event.</summary>
+    public static bool TryHold(in NetworkEvent e, ReadContext context)
     {
-        lock (_lock)
-            _held.Add(e);
+        if (!Wants(e))
+            return false;
+        var join = context.StateOf<DefenderProcessJoin>();
+        if (join._finding)
+            return false;
+        lock (join._lock)
+            join._held.Add(e);
+        return true;
     }
 
     public IEnumerable<NetworkEvent> Release(ReadContext context)
@@ -80,24 +88,13 @@ internal sealed class DefenderProcessJoin
     {
         var keys = wanted.Select(Key).ToHashSet();
         var found = new Dictionary<(string, string, int, int?), List<Connection>>();
-        using var file = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[2];
-        var gzip = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        file.Position = 0;
-        using Stream content = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
-        using var reader = Sep.New(',').Reader(o => o with { HasHeader = true, Unescape = true, DisableColCountCheck = true }).From(content);
-        if (!DefenderSchema.TryResolve(reader.Header.ColNames, out var schema, out _))
-            return found;
-        var mapper = new DefenderRowMapper(schema, context.Pool, new InputFile(path));
-        foreach (var row in reader)
+        // A scratch run over the same input, whatever its format: its account is thrown away
+        // (the rows were counted the first time) and it holds nothing of its own.
+        var scratch = new ReadContext(new IngestLog(), context.Pool) { DegreeOfParallelism = 1 };
+        scratch.StateOf<DefenderProcessJoin>()._finding = true;
+        foreach (var e in new TelemetryReader(scratch).Read([path]))
         {
-            if (row.ColCount != schema.ColumnCount)
-                continue;
-            var outcome = mapper.Map(new SepRow(row), row.LineNumberFrom);
-            if (outcome.Kind != RowOutcomeKind.Event || outcome.Event.InitiatingProcessFileName.Length == 0)
-                continue;
-            var e = outcome.Event;
-            if (!keys.Contains(Key(e)))
+            if (e.InitiatingProcessFileName.Length == 0 || !keys.Contains(Key(e)))
                 continue;
             if (!found.TryGetValue(Key(e), out var list))
                 found[Key(e)] = list = [];
@@ -122,10 +119,4 @@ internal sealed class DefenderProcessJoin
 
     private sealed record Connection(long Ticks, string Process, long? ProcessId, string? CommandLine);
 
-    private readonly ref struct SepRow(SepReader.Row row) : IDefenderRow
-    {
-        private readonly SepReader.Row _row = row;
-
-        public ReadOnlySpan<char> this[int position] => _row[position].Span;
-    }
 }
