@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Sources.CommonSecurityLog;
@@ -189,7 +190,7 @@ public sealed class CommonSecurityLogJsonFormat : ITelemetryFormat
                 catch (JsonException ex)
                 {
                     // Inside an array there is no line to resynchronize at: the rest is unread.
-                    return Stop(_buffer.Line, Describe(ex));
+                    return Stop(_buffer.Line, JsonThrow.Describe(ex));
                 }
                 var line = _buffer.Line;
                 var outcome = MapRow(_buffer.Data[..length], line);
@@ -212,14 +213,14 @@ public sealed class CommonSecurityLogJsonFormat : ITelemetryFormat
                 var reader = new Utf8JsonReader(json, isFinalBlock: true, default);
                 reader.Read();
                 if (reader.TokenType != JsonTokenType.StartObject)
-                    return RowOutcome.Rejected(line, RowReasons.NotAnObject, Describe(reader.TokenType));
+                    return RowOutcome.Rejected(line, RowReasons.NotAnObject, JsonThrow.Describe(reader.TokenType));
                 _record.Fill(ref reader);
                 // Anything after the object (on an NDJSON line) makes the reader throw here.
                 reader.Read();
             }
             catch (JsonException ex)
             {
-                return RowOutcome.Rejected(line, RowReasons.BadJson, Describe(ex));
+                return RowOutcome.Rejected(line, RowReasons.BadJson, JsonThrow.Describe(ex));
             }
             catch (InvalidOperationException)
             {
@@ -227,24 +228,6 @@ public sealed class CommonSecurityLogJsonFormat : ITelemetryFormat
             }
             _ingest ??= context.Log.Begin(input, format, CommonSecurityLogSchema.ProvidesFrom(_record.Named));
             return _mapper.Map(_record, line);
-        }
-
-        private static string Describe(JsonTokenType token) => token switch
-        {
-            JsonTokenType.StartArray => "an array",
-            JsonTokenType.String => "a string",
-            JsonTokenType.Number => "a number",
-            JsonTokenType.True or JsonTokenType.False => "a boolean",
-            JsonTokenType.Null => "null",
-            _ => token.ToString(),
-        };
-
-        /// <summary>The parser's message without its position, which is relative to the row, not the file.</summary>
-        private static string Describe(JsonException ex)
-        {
-            var message = ex.Message;
-            var position = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            return position > 0 ? message[..position] : message;
         }
     }
 
