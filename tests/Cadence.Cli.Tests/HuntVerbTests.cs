@@ -250,6 +250,20 @@ public sealed class HuntVerbTests : IDisposable
     }
 
     [Fact]
+    public void AnUnreadableLargeInputUnderTheProgressBarIsStillExitOneWithTheReason()
+    {
+        var path = Path.Combine(_temp, "noise.bin");
+        var noise = new byte[33 << 20];
+        new Random(5).NextBytes(noise);
+        File.WriteAllBytes(path, noise);
+        var error = new StringWriter();
+        var context = new CliContext(new StringWriter(), error, errorIsTerminal: true, outputIsTerminal: false) { NoColor = true };
+        var exit = Program.Run(["hunt", path], context);
+        Assert.Equal(1, exit);
+        Assert.Contains($"cadence: error: {path}: not a format Cadence reads", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingFileIsARuntimeError()
     {
         var run = CliRun.Invoke("hunt", Path.Combine(_temp, "absent.csv"));

@@ -137,7 +137,9 @@ internal static class HuntVerb
             {
                 var task = ctx.AddTask("reading", maxValue: totalBytes);
                 var hunt = Task.Run(() => SeedHunt.Run(options, progress));
-                while (!hunt.Wait(TimeSpan.FromMilliseconds(200)))
+                // Not Task.Wait: it wraps a failure in AggregateException, and the caller must see
+                // the reader's own exception (a file it cannot read is exit 1, not a crash).
+                while (!((IAsyncResult)hunt).AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
                     task.Value = Math.Min(progress.BytesRead, totalBytes);
                 task.Value = totalBytes;
                 return hunt.GetAwaiter().GetResult();
