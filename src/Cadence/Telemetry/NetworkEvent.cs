@@ -37,6 +37,9 @@ public readonly record struct NetworkEvent
     /// <summary>Bytes the device received: Zeek resp_bytes.</summary>
     public long? ReceivedBytes { get; init; }
 
+    /// <summary>Bytes the device sent counting IP headers (Zeek orig_ip_bytes): RITA's data-size score uses these.</summary>
+    public long? SentIpBytes { get; init; }
+
     public string? LocalIP { get; init; }
 
     public int? LocalPort { get; init; }

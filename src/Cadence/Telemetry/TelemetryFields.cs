@@ -34,4 +34,5 @@ public enum TelemetryFields
     WebSocketUpgrade = 1 << 23,
     AggregatedCount = 1 << 24,
     Observer = 1 << 25,
+    SentIpBytes = 1 << 26,
 }

@@ -26,6 +26,7 @@ internal enum ZeekField
     ServerName,
     Ja3,
     Ja3s,
+    OrigIpBytes,
 }
 
 /// <summary>Which Zeek log a record belongs to, as far as Cadence cares.</summary>
@@ -39,13 +40,13 @@ internal enum ZeekLogKind
 
 internal static class ZeekFields
 {
-    public const int Count = 19;
+    public const int Count = 20;
 
     /// <summary>Zeek's names, by <see cref="ZeekField"/>.</summary>
     public static readonly string[] Names =
     [
         "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "duration", "orig_bytes", "resp_bytes",
-        "conn_state", "method", "host", "uri", "user_agent", "status_code", "server_name", "ja3", "ja3s",
+        "conn_state", "method", "host", "uri", "user_agent", "status_code", "server_name", "ja3", "ja3s", "orig_ip_bytes",
     ];
 
     public static ZeekLogKind KindOf(ReadOnlySpan<char> path) => path switch
@@ -64,7 +65,7 @@ internal static class ZeekFields
         return kind switch
         {
             ZeekLogKind.Conn => common | TelemetryFields.Protocol | TelemetryFields.Duration | TelemetryFields.ConnectionState
-                | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes,
+                | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes | TelemetryFields.SentIpBytes,
             ZeekLogKind.Http => common | TelemetryFields.DestinationHost | TelemetryFields.RemoteUrl | TelemetryFields.HttpMethod
                 | TelemetryFields.UserAgent | TelemetryFields.StatusCode,
             ZeekLogKind.Ssl => common | TelemetryFields.DestinationHost | TelemetryFields.Ja3 | TelemetryFields.Ja3s,
@@ -127,6 +128,8 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
             return RefuseNumbers(record, line, RowReasons.BadPort, ZeekField.OrigPort, ZeekField.RespPort);
         if (!TryCount(record, ZeekField.OrigBytes, out var sent) || !TryCount(record, ZeekField.RespBytes, out var received))
             return RefuseNumbers(record, line, RowReasons.BadByteCount, ZeekField.OrigBytes, ZeekField.RespBytes);
+        if (!TryCount(record, ZeekField.OrigIpBytes, out var sentIp))
+            return RefuseNumbers(record, line, RowReasons.BadByteCount, ZeekField.OrigIpBytes, ZeekField.OrigIpBytes);
         long? duration = null;
         if (record.TryGet(ZeekField.Duration, out var durationText))
         {
@@ -154,7 +157,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
                     RemoteIP = respHost, RemotePort = respPort, RemoteIPType = addressType!, InitiatingProcessFileName = string.Empty,
                     LocalIP = origHost, LocalPort = origPort < 0 ? null : origPort, Protocol = proto, DurationTicks = duration,
                     ConnectionState = state, SentBytes = sent < 0 ? null : sent, ReceivedBytes = received < 0 ? null : received,
-                    Provenance = new Provenance(Input, line),
+                    SentIpBytes = sentIp < 0 ? null : sentIp, Provenance = new Provenance(Input, line),
                 });
                 return true;
             }
@@ -176,6 +179,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
             ConnectionState = state,
             SentBytes = sent < 0 ? null : sent,
             ReceivedBytes = received < 0 ? null : received,
+            SentIpBytes = sentIp < 0 ? null : sentIp,
             Provenance = new Provenance(Input, line),
         };
         sink.Accept(in e);

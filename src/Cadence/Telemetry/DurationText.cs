@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Cadence.Cli;
+namespace Cadence.Telemetry;
 
 /// <summary>Parses the lookback windows analysts write in KQL: 30s, 90m, 24h, 7d (and combinations such as 1d12h).</summary>
-internal static class DurationText
+public static class DurationText
 {
     public static bool TryParse(string text, out TimeSpan duration)
     {
