@@ -1,0 +1,308 @@
+namespace Cadence.Analytics.Beacon;
+
+/// <summary>What the beacon score needs to know beyond the series itself.</summary>
+/// <param name="MinCheckIns">Fewer check-ins than this cannot show a period: the series is not scored.</param>
+/// <param name="DuplicateGap">A connection closer than this to the previous check-in is part of it (a retry, a keep-alive burst).</param>
+/// <param name="Window">The lookback the series was gathered over; persistence is judged against it.</param>
+public sealed record BeaconParameters(int MinCheckIns, TimeSpan DuplicateGap, TimeSpan Window);
+
+/// <summary>
+/// How regular a channel's connections are, and why: the period and jitter found, each
+/// sub-score, and what was folded away to find them. Every figure a finding shows comes from here.
+/// </summary>
+public sealed record BeaconAssessment
+{
+    /// <summary>False when the series is too short or too broken to time; <see cref="NotScoredReason"/> says why.</summary>
+    public required bool Scored { get; init; }
+
+    public string? NotScoredReason { get; init; }
+
+    /// <summary>Connections in the series as given.</summary>
+    public required int Connections { get; init; }
+
+    /// <summary>Check-ins left once duplicates and bursts are merged: what the timing is measured on.</summary>
+    public int CheckIns { get; init; }
+
+    /// <summary>Connections within the duplicate gap of the previous check-in (retries, keep-alive).</summary>
+    public int Duplicates { get; init; }
+
+    /// <summary>Connections merged into a check-in because they came far sooner than the period (tasking bursts).</summary>
+    public int BurstConnections { get; init; }
+
+    /// <summary>Check-ins inferred missing: an interval of k periods counts k - 1.</summary>
+    public int MissedCheckIns { get; init; }
+
+    /// <summary>Silences far longer than the period (sleep hours, a laptop closed), excluded from the timing.</summary>
+    public int Gaps { get; init; }
+
+    public double GapSeconds { get; init; }
+
+    /// <summary>The median interval once missed check-ins are folded: the beacon's sleep.</summary>
+    public double PeriodSeconds { get; init; }
+
+    /// <summary>5th and 95th percentiles of the folded intervals: the range the jitter spreads them over.</summary>
+    public double IntervalLowSeconds { get; init; }
+
+    public double IntervalHighSeconds { get; init; }
+
+    /// <summary>Half the 5-95 % interval range, relative to the period (Cobalt Strike's 50 % jitter gives about 0.33).</summary>
+    public double Jitter { get; init; }
+
+    /// <summary>1 for a metronome, falling to 0 as the central 80 % of intervals spreads to 1.6 periods.</summary>
+    public double Regularity { get; init; }
+
+    /// <summary>How constant the bytes sent per check-in are; null when the telemetry has no byte counts.</summary>
+    public double? SizeConsistency { get; init; }
+
+    /// <summary>How long the beacon kept going, against the time a steady beacon needs to show itself.</summary>
+    public double Persistence { get; init; }
+
+    /// <summary>Confidence from the number of check-ins: 0.75 at 6, full from 11.</summary>
+    public double Support { get; init; }
+
+    /// <summary>The combined score in [0, 1].</summary>
+    public double Score { get; init; }
+
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+}
+
+/// <summary>
+/// Cadence's beacon score: finds the period and jitter of a channel's connections in a way that
+/// holds under the jitter models C2 frameworks use, missed check-ins, tasking bursts and sleep
+/// hours, then scores regularity, data-size consistency and persistence. docs/analytics.md
+/// gives the math and why each constant is what it is.
+/// </summary>
+public static class BeaconScorer
+{
+    // A connection sooner than this share of the median interval is part of the previous check-in:
+    // the shortest interval Cobalt Strike's maximum 50 % jitter allows is 0.67 of its median, so
+    // no real sleep is merged, while tasking bursts (seconds within a minute's sleep) are.
+    private const double BurstShare = 0.3;
+
+    // An interval within this distance of k whole periods (k from 2 to MaxFold) is k - 1 missed
+    // check-ins; longer silences are gaps.
+    private const double FoldTolerance = 0.25;
+    private const int MaxFold = 12;
+    private const double GapRatio = 2.5;
+
+    // Regularity is 1 up to a relative spread of FullSpread and 0 from ZeroSpread: Cobalt Strike
+    // at 50 % jitter spreads 0.53, human activity (exponential gaps) above 3.
+    private const double FullSpread = 0.2;
+    private const double ZeroSpread = 1.6;
+
+    // The time a steady beacon needs to show itself: six hours, or twelve periods for slow ones.
+    private static readonly TimeSpan PersistenceTarget = TimeSpan.FromHours(6);
+    private const int PersistencePeriods = 12;
+
+    /// <summary>Scores one series.</summary>
+    /// <param name="ticks">Connection times (<see cref="DateTime.Ticks"/>), ascending.</param>
+    /// <param name="sentBytes">Bytes sent per connection, aligned with <paramref name="ticks"/>, -1 where unknown; empty when the telemetry has none.</param>
+    public static BeaconAssessment Assess(ReadOnlySpan<long> ticks, ReadOnlySpan<long> sentBytes, BeaconParameters parameters)
+    {
+        var connections = ticks.Length;
+        var checkIns = new List<int>(connections);
+        var duplicates = MergeCloserThan(ticks, parameters.DuplicateGap.Ticks, allIndexes: null, checkIns);
+        if (checkIns.Count < parameters.MinCheckIns)
+            return NotScored(connections, $"{Plural(checkIns.Count, "check-in")}; at least {parameters.MinCheckIns} are needed to show a period");
+
+        var intervals = Intervals(ticks, checkIns);
+        var firstMedian = Median(intervals);
+        var bursts = 0;
+        var burstGap = (long)(firstMedian * BurstShare * TimeSpan.TicksPerSecond);
+        if (burstGap > parameters.DuplicateGap.Ticks)
+        {
+            var merged = new List<int>(checkIns.Count);
+            var burstsFound = MergeCloserThan(ticks, burstGap, checkIns, merged);
+            // Merging must leave a series to time; a flow made only of bursts keeps its raw intervals.
+            if (merged.Count >= parameters.MinCheckIns)
+            {
+                bursts = burstsFound;
+                checkIns = merged;
+                intervals = Intervals(ticks, checkIns);
+            }
+        }
+
+        var fold = FoldIntervals(intervals, ticks[checkIns[^1]] - ticks[checkIns[0]]);
+        if (fold.Intervals.Length < 3)
+            return NotScored(connections, $"only {Plural(fold.Intervals.Length, "interval")} between long silences; too few to time");
+
+        var folded = fold.Intervals;
+        Array.Sort(folded);
+        var period = RobustStatistics.Median(folded);
+        var low = RobustStatistics.Quantile(folded, 0.05);
+        var high = RobustStatistics.Quantile(folded, 0.95);
+        var jitter = period > 0 ? (high - low) / 2 / period : 0;
+        var spread = RobustStatistics.RelativeSpread(folded);
+        var regularity = Clamp01((ZeroSpread - spread) / (ZeroSpread - FullSpread));
+
+        var sizeConsistency = SizeConsistency(sentBytes, checkIns, out var typicalSize, out var sizesKnown);
+
+        var firstTicks = ticks[checkIns[0]];
+        var lastTicks = ticks[checkIns[^1]];
+        var activeSeconds = Math.Max(0, (lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond - fold.GapSeconds);
+        var target = Math.Min(parameters.Window.TotalSeconds, Math.Max(PersistenceTarget.TotalSeconds, PersistencePeriods * period));
+        var persistence = target > 0 ? Clamp01(activeSeconds / target) : 1;
+
+        var support = Math.Min(1, 0.5 + (checkIns.Count - 1) / 20.0);
+        var combined = sizeConsistency is { } size
+            ? 0.55 * regularity + 0.20 * size + 0.25 * persistence
+            : 0.70 * regularity + 0.30 * persistence;
+        var score = Math.Round(support * combined, 3, MidpointRounding.AwayFromZero);
+
+        var reasons = new List<string>
+        {
+            $"period {Seconds.Format(period)}, intervals {Seconds.Format(low)} to {Seconds.Format(high)} (jitter ±{jitter:P0})",
+            $"{Plural(checkIns.Count, "check-in")} over {Seconds.Format((lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond)}"
+                + (checkIns.Count < 11 ? " (few: confidence reduced)" : string.Empty),
+        };
+        if (fold.Missed > 0)
+            reasons.Add($"{Plural(fold.Missed, "missed check-in")} inferred from intervals of whole periods");
+        if (fold.Gaps > 0)
+            reasons.Add($"{Plural(fold.Gaps, "long silence")} ({Seconds.Format(fold.GapSeconds)} in all) left out of the timing: sleep hours or offline");
+        if (bursts > 0)
+            reasons.Add($"{Plural(bursts, "connection")} in bursts between check-ins merged (tasking?)");
+        if (duplicates > 0)
+            reasons.Add($"{Plural(duplicates, "connection")} within {Seconds.Format(parameters.DuplicateGap.TotalSeconds)} of the previous one merged (retries, keep-alive)");
+        reasons.Add(sizeConsistency switch
+        {
+            null when sizesKnown == 0 => "bytes sent unknown in this telemetry: data size not scored",
+            null => $"bytes sent known for only {sizesKnown} check-ins: data size not scored",
+            >= 0.9 => $"bytes sent nearly constant (about {typicalSize:N0} per check-in)",
+            _ => $"bytes sent vary (median {typicalSize:N0} per check-in)",
+        });
+
+        return new BeaconAssessment
+        {
+            Scored = true,
+            Connections = connections,
+            CheckIns = checkIns.Count,
+            Duplicates = duplicates,
+            BurstConnections = bursts,
+            MissedCheckIns = fold.Missed,
+            Gaps = fold.Gaps,
+            GapSeconds = fold.GapSeconds,
+            PeriodSeconds = period,
+            IntervalLowSeconds = low,
+            IntervalHighSeconds = high,
+            Jitter = jitter,
+            Regularity = Math.Round(regularity, 3, MidpointRounding.AwayFromZero),
+            SizeConsistency = sizeConsistency is { } s ? Math.Round(s, 3, MidpointRounding.AwayFromZero) : null,
+            Persistence = Math.Round(persistence, 3, MidpointRounding.AwayFromZero),
+            Support = support,
+            Score = score,
+            Reasons = reasons,
+        };
+    }
+
+    /// <summary>
+    /// Keeps the indexes (of <paramref name="allIndexes"/>, or of every connection) that come at
+    /// least <paramref name="gapTicks"/> after the last kept one; returns how many were merged.
+    /// </summary>
+    private static int MergeCloserThan(ReadOnlySpan<long> ticks, long gapTicks, List<int>? allIndexes, List<int> kept)
+    {
+        var count = allIndexes?.Count ?? ticks.Length;
+        var merged = 0;
+        var last = long.MinValue;
+        for (var k = 0; k < count; k++)
+        {
+            var i = allIndexes is null ? k : allIndexes[k];
+            if (kept.Count > 0 && ticks[i] - last < gapTicks)
+            {
+                merged++;
+                continue;
+            }
+            kept.Add(i);
+            last = ticks[i];
+        }
+        return merged;
+    }
+
+    private static double[] Intervals(ReadOnlySpan<long> ticks, List<int> checkIns)
+    {
+        var intervals = new double[checkIns.Count - 1];
+        for (var i = 1; i < checkIns.Count; i++)
+            intervals[i - 1] = (ticks[checkIns[i]] - ticks[checkIns[i - 1]]) / (double)TimeSpan.TicksPerSecond;
+        return intervals;
+    }
+
+    private static double Median(double[] values)
+    {
+        var copy = (double[])values.Clone();
+        Array.Sort(copy);
+        return RobustStatistics.Median(copy);
+    }
+
+    private readonly record struct Folding(double[] Intervals, int Missed, int Gaps, double GapSeconds);
+
+    /// <summary>
+    /// Divides intervals of k whole periods by k (missed check-ins) and sets aside silences far
+    /// longer than the period (sleep hours), as long as there are no more of them than a day
+    /// and a night per day of data explain: more, and the silences are the flow's nature
+    /// (human activity), so they stay in and the spread shows it.
+    /// </summary>
+    private static Folding FoldIntervals(double[] intervals, long spanTicks)
+    {
+        var period = Median(intervals);
+        if (period <= 0)
+            return new Folding(intervals, 0, 0, 0);
+        var kept = new List<double>(intervals.Length);
+        var gaps = new List<double>();
+        var missed = 0;
+        foreach (var d in intervals)
+        {
+            var ratio = d / period;
+            var k = Math.Round(ratio);
+            if (ratio >= 2 - FoldTolerance && k <= MaxFold && Math.Abs(ratio - k) <= FoldTolerance)
+            {
+                kept.Add(d / k);
+                missed += (int)k - 1;
+            }
+            else if (ratio > GapRatio)
+            {
+                gaps.Add(d);
+            }
+            else
+            {
+                kept.Add(d);
+            }
+        }
+        var allowedGaps = 1 + (int)(spanTicks / TimeSpan.TicksPerDay);
+        if (gaps.Count > allowedGaps)
+        {
+            kept.AddRange(gaps);
+            return new Folding([.. kept], missed, 0, 0);
+        }
+        return new Folding([.. kept], missed, gaps.Count, gaps.Sum());
+    }
+
+    private static double? SizeConsistency(ReadOnlySpan<long> sentBytes, List<int> checkIns, out double typical, out int known)
+    {
+        typical = 0;
+        known = 0;
+        if (sentBytes.IsEmpty)
+            return null;
+        var sizes = new List<double>(checkIns.Count);
+        foreach (var i in checkIns)
+        {
+            if (sentBytes[i] >= 0)
+                sizes.Add(sentBytes[i]);
+        }
+        known = sizes.Count;
+        // Sizes on fewer than half the check-ins describe some other flow than the one timed.
+        if (sizes.Count < 3 || sizes.Count * 2 < checkIns.Count)
+            return null;
+        var sorted = sizes.ToArray();
+        Array.Sort(sorted);
+        typical = RobustStatistics.Median(sorted);
+        // Zero-byte check-ins (a bare TCP handshake) are as constant as can be: floor the median at 1.
+        var spread = RobustStatistics.RelativeSpread(sorted, floor: 1);
+        return Clamp01((1.0 - spread) / 0.8);
+    }
+
+    private static BeaconAssessment NotScored(int connections, string reason) =>
+        new() { Scored = false, NotScoredReason = reason, Connections = connections };
+
+    private static double Clamp01(double value) => Math.Clamp(value, 0, 1);
+
+    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
+}

@@ -1,0 +1,167 @@
+using System.Runtime.InteropServices;
+using Cadence.Telemetry;
+
+namespace Cadence.Channels;
+
+/// <summary>The channels of a run, and the account of every event that did not become part of one.</summary>
+public sealed class ChannelSet
+{
+    internal ChannelSet(Dictionary<ChannelKey, ChannelSeries> channels, long[] byRole, long outsideWindow, HashSet<string> devices, long asOfTicks, long windowTicks)
+    {
+        Channels = channels;
+        ByRole = byRole;
+        OutsideWindow = outsideWindow;
+        Devices = devices;
+        AsOfTicks = asOfTicks;
+        WindowTicks = windowTicks;
+    }
+
+    /// <summary>Keyed by (device, process, destination); the port is not part of the key (-1).</summary>
+    public IReadOnlyDictionary<ChannelKey, ChannelSeries> Channels { get; }
+
+    /// <summary>Events by <see cref="ChannelRole"/>, before the window is applied.</summary>
+    public IReadOnlyList<long> ByRole { get; }
+
+    public long EventsWith(ChannelRole role) => ByRole[(int)role];
+
+    /// <summary>Connections outside (as-of - window, as-of].</summary>
+    public long OutsideWindow { get; }
+
+    /// <summary>Every device seen in any event, in scope or not: the fleet prevalence is measured against.</summary>
+    public IReadOnlySet<string> Devices { get; }
+
+    public long AsOfTicks { get; }
+
+    public long WindowTicks { get; }
+
+    public long WindowStartTicks => AsOfTicks - WindowTicks;
+}
+
+/// <summary>
+/// Groups events into channels as readers deliver them, on the readers' threads: each thread
+/// fills a table of its own and the tables are merged once at the end.
+/// </summary>
+/// <remarks>
+/// With an explicit as-of, connections outside the window are dropped on arrival. Without one
+/// the window ends at the latest event, unknown until the end: a channel sheds connections its
+/// thread's latest time has already pushed out whenever its storage would grow, so memory
+/// follows the connections in the window, not the file.
+/// </remarks>
+public sealed class ChannelGrouping : IEventSink, IDisposable
+{
+    private readonly ChannelScope _scope;
+    private readonly ChannelLimits _limits;
+    private readonly long _windowTicks;
+    private readonly long? _asOfTicks;
+    private readonly ThreadLocal<Partial> _partials;
+
+    public ChannelGrouping(ChannelScope scope, TimeSpan window, DateTime? asOf, ChannelLimits? limits = null)
+    {
+        if (window <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(window), window, "The window must be positive.");
+        _scope = scope;
+        _limits = limits ?? new ChannelLimits();
+        _windowTicks = window.Ticks;
+        _asOfTicks = asOf?.ToUniversalTime().Ticks;
+        _partials = new ThreadLocal<Partial>(() => new Partial(), trackAllValues: true);
+    }
+
+    public void Accept(in NetworkEvent e)
+    {
+        var partial = _partials.Value!;
+        partial.Devices.Add(e.DeviceName);
+        var role = _scope.RoleOf(e);
+        partial.ByRole[(int)role]++;
+        if (role is ChannelRole.NotOutbound or ChannelRole.InternalDestination or ChannelRole.NotWeb)
+            return;
+
+        var ticks = e.TimestampTicks;
+        if (ticks > partial.LatestTicks)
+            partial.LatestTicks = ticks;
+        if (_asOfTicks is { } asOf && (ticks > asOf || ticks <= asOf - _windowTicks))
+        {
+            partial.OutsideWindow++;
+            return;
+        }
+
+        var key = new ChannelKey(e.DeviceName, e.InitiatingProcessFileName, ChannelScope.DestinationOf(e, partial.Names), -1);
+        ref var series = ref CollectionsMarshal.GetValueRefOrAddDefault(partial.Channels, key, out _);
+        series ??= new ChannelSeries();
+        switch (role)
+        {
+            case ChannelRole.Connection:
+                if (series.IsFull && _asOfTicks is null)
+                    partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
+                series.AddConnection(e, _limits);
+                break;
+            case ChannelRole.Failed:
+                series.AddFailure(e, _limits);
+                break;
+            default:
+                series.AddInspection(e, _limits);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Merges the threads' tables and applies the window: (as-of - window, as-of], as-of being
+    /// the one given, else <paramref name="latestEventTicks"/> (the latest event of the whole
+    /// run), else the latest this grouping saw. Each channel's connections come out in time order.
+    /// </summary>
+    public ChannelSet Complete(long? latestEventTicks)
+    {
+        var partials = _partials.Values.OrderByDescending(p => p.Channels.Count).ToList();
+        var byRole = new long[Enum.GetValues<ChannelRole>().Length];
+        var devices = new HashSet<string>(StringComparer.Ordinal);
+        var channels = partials.Count > 0 ? partials[0].Channels : new Dictionary<ChannelKey, ChannelSeries>(new ChannelKeyComparer());
+        long outside = 0;
+        var latestSeen = long.MinValue;
+        foreach (var partial in partials)
+        {
+            for (var i = 0; i < byRole.Length; i++)
+                byRole[i] += partial.ByRole[i];
+            devices.UnionWith(partial.Devices);
+            outside += partial.OutsideWindow;
+            latestSeen = Math.Max(latestSeen, partial.LatestTicks);
+            if (partial == partials[0])
+                continue;
+            foreach (var (key, series) in partial.Channels)
+            {
+                ref var into = ref CollectionsMarshal.GetValueRefOrAddDefault(channels, key, out var exists);
+                if (exists)
+                    into!.Merge(series, _limits);
+                else
+                    into = series;
+            }
+        }
+
+        var asOf = _asOfTicks ?? latestEventTicks ?? (latestSeen == long.MinValue ? 0 : latestSeen);
+        var after = asOf - _windowTicks;
+        var dropped = new long[channels.Count];
+        var all = channels.Values.ToArray();
+        Parallel.For(0, all.Length, i =>
+        {
+            dropped[i] = all[i].KeepWindow(after, asOf);
+            all[i].SortByTime();
+        });
+        outside += dropped.Sum();
+        return new ChannelSet(channels, byRole, outside, devices, asOf, _windowTicks);
+    }
+
+    public void Dispose() => _partials.Dispose();
+
+    private sealed class Partial
+    {
+        public Dictionary<ChannelKey, ChannelSeries> Channels { get; } = new(new ChannelKeyComparer());
+
+        public long[] ByRole { get; } = new long[Enum.GetValues<ChannelRole>().Length];
+
+        public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+
+        public DestinationNames Names { get; } = new();
+
+        public long OutsideWindow { get; set; }
+
+        public long LatestTicks { get; set; } = long.MinValue;
+    }
+}

@@ -1,0 +1,135 @@
+using Cadence.Telemetry;
+
+namespace Cadence.Channels;
+
+/// <summary>What an event is to the channel analytics.</summary>
+public enum ChannelRole
+{
+    /// <summary>An outbound connection to a web destination: timed.</summary>
+    Connection,
+
+    /// <summary>An outbound attempt that failed (refused, unanswered, blocked): counted, not timed.</summary>
+    Failed,
+
+    /// <summary>
+    /// A record that describes a connection already counted (Defender's HttpConnectionInspected and
+    /// SslConnectionInspected): its user agent, fingerprints and upgrade join the channel, its time does not.
+    /// </summary>
+    Inspection,
+
+    /// <summary>Inbound or listening: not the device reaching out.</summary>
+    NotOutbound,
+
+    /// <summary>To a private, loopback or other internal address with no name to say where it really goes.</summary>
+    InternalDestination,
+
+    /// <summary>Neither a web port nor any HTTP or TLS evidence.</summary>
+    NotWeb,
+}
+
+/// <summary>
+/// Which events the channel analytics look at and under which destination. A channel's
+/// destination is the name the device asked for (HTTP CONNECT target, Host, TLS server name, or
+/// the URL's host) when the telemetry has one, else the remote address: a C2 behind a CDN that
+/// rotates addresses stays one channel, and traffic through a proxy is seen for where it went.
+/// </summary>
+public sealed class ChannelScope(IReadOnlySet<int> webPorts)
+{
+    public IReadOnlySet<int> WebPorts { get; } = webPorts;
+
+    public ChannelRole RoleOf(in NetworkEvent e)
+    {
+        var action = e.ActionType;
+        if (action.EndsWith("Inspected", StringComparison.Ordinal))
+            return ChannelRole.Inspection;
+        if (action is "InboundConnectionAccepted" or "ListeningConnectionCreated")
+            return ChannelRole.NotOutbound;
+
+        var named = !string.IsNullOrEmpty(e.DestinationHost) || !string.IsNullOrEmpty(e.RemoteUrl);
+        if (!named && !IsExternal(e.RemoteIPType))
+            return ChannelRole.InternalDestination;
+        var webEvidence = e.HttpMethod is not null || e.UserAgent is not null || e.Ja3 is not null || !string.IsNullOrEmpty(e.DestinationHost);
+        if (!webEvidence && !WebPorts.Contains(e.RemotePort))
+            return ChannelRole.NotWeb;
+        return IsFailure(action) ? ChannelRole.Failed : ChannelRole.Connection;
+    }
+
+    /// <summary>Public, or unclassified (a proxy log that names no server address): not known to stay inside.</summary>
+    private static bool IsExternal(string remoteIPType) =>
+        remoteIPType.Length == 0 || remoteIPType.Equals("Public", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Defender's failure verbs (ConnectionFailed, ConnectionFailedAggregatedReport) and the
+    /// verdicts of firewalls and proxies that kept a device's own word (deny, drop, reset...).
+    /// </summary>
+    private static bool IsFailure(string action) =>
+        action.StartsWith("ConnectionFailed", StringComparison.Ordinal)
+        || action.Contains("deny", StringComparison.OrdinalIgnoreCase)
+        || action.Contains("denied", StringComparison.OrdinalIgnoreCase)
+        || action.Contains("drop", StringComparison.OrdinalIgnoreCase)
+        || action.Contains("block", StringComparison.OrdinalIgnoreCase)
+        || action.Contains("reject", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The destination a channel is keyed by, in lower case: host when named, else the remote address.</summary>
+    public static string DestinationOf(in NetworkEvent e, DestinationNames names)
+    {
+        if (!string.IsNullOrEmpty(e.DestinationHost))
+            return names.Normalize(e.DestinationHost, isUrl: false);
+        if (!string.IsNullOrEmpty(e.RemoteUrl))
+        {
+            var host = names.Normalize(e.RemoteUrl, isUrl: true);
+            if (host.Length > 0)
+                return host;
+        }
+        return e.RemoteIP;
+    }
+}
+
+/// <summary>
+/// Turns host names and URLs into lower-case host names, remembering each answer: readers
+/// intern their strings, so a fleet's millions of events hold a few thousand distinct URLs and
+/// the parse is paid once per distinct value. One instance per thread.
+/// </summary>
+public sealed class DestinationNames
+{
+    private const int MaxRemembered = 1 << 18;
+    private readonly Dictionary<string, string> _hosts = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
+
+    public string Normalize(string value, bool isUrl)
+    {
+        if (_hosts.TryGetValue(value, out var host))
+            return host;
+        host = isUrl ? UrlHost(value) : StripPort(value).ToLowerInvariant();
+        // An un-interned source could fill this with one entry per event: stop remembering then.
+        if (_hosts.Count < MaxRemembered)
+            _hosts[value] = host;
+        return host;
+    }
+
+    /// <summary>The host of a URL as Defender writes RemoteUrl: a bare name, host:port, or scheme://host[:port]/path.</summary>
+    internal static string UrlHost(string url)
+    {
+        var span = url.AsSpan().Trim();
+        var scheme = span.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+            span = span[(scheme + 3)..];
+        var end = span.IndexOfAny('/', '?', '#');
+        if (end >= 0)
+            span = span[..end];
+        var at = span.LastIndexOf('@');
+        if (at >= 0)
+            span = span[(at + 1)..];
+        return StripPort(span.ToString()).TrimEnd('.').ToLowerInvariant();
+    }
+
+    private static string StripPort(string hostPort)
+    {
+        if (hostPort.StartsWith('['))
+        {
+            var close = hostPort.IndexOf(']', StringComparison.Ordinal);
+            return close > 0 ? hostPort[1..close] : hostPort;
+        }
+        var colon = hostPort.LastIndexOf(':');
+        return colon > 0 && hostPort.IndexOf(':', StringComparison.Ordinal) == colon ? hostPort[..colon] : hostPort;
+    }
+}

@@ -1,0 +1,219 @@
+using Cadence.Telemetry;
+
+namespace Cadence.Channels;
+
+/// <summary>One connection of a channel, column values only: 40 bytes, whatever the source.</summary>
+/// <param name="SentBytes">-1 when unknown; so are the other counts.</param>
+public readonly record struct ChannelConnection(long Ticks, long SentBytes, long ReceivedBytes, long SentIpBytes, long DurationTicks);
+
+/// <summary>
+/// Everything the channel analytics keep about one (device, process, destination): the
+/// connections (times and sizes, for timing), the addresses and ports used, failures, and the
+/// HTTP and TLS details (user agents, fingerprints, upgrades, command lines) other analytics read.
+/// </summary>
+/// <remarks>
+/// Memory: 40 bytes per connection in the window, up to <see cref="ChannelLimits.MaxConnections"/>
+/// per channel (beyond it the channel is a strobe: counted, not timed), plus small capped sets.
+/// </remarks>
+public sealed class ChannelSeries
+{
+    private ChannelConnection[] _connections = new ChannelConnection[4];
+    private readonly Dictionary<string, int> _userAgents = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _remoteIPs = new(StringComparer.Ordinal);
+    private readonly HashSet<int> _remotePorts = [];
+    private readonly HashSet<string> _ja3 = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ja3s = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _commandLines = new(StringComparer.Ordinal);
+
+    public int Count { get; private set; }
+
+    /// <summary>True when the next connection would grow the storage: the moment to drop what fell out of the window.</summary>
+    internal bool IsFull => Count == _connections.Length;
+
+    public ReadOnlySpan<ChannelConnection> Connections => _connections.AsSpan(0, Count);
+
+    /// <summary>Connections beyond the per-channel limit: counted, not kept.</summary>
+    public long Overflow { get; private set; }
+
+    public long Failed { get; private set; }
+
+    /// <summary>Extra connections Defender's aggregated reports stand for beyond the one event each.</summary>
+    public long AggregatedExtra { get; private set; }
+
+    /// <summary>Events carrying HTTP details (a method or a user agent).</summary>
+    public long HttpEvents { get; private set; }
+
+    /// <summary>HTTP events with an empty or missing user agent.</summary>
+    public long MissingUserAgent { get; private set; }
+
+    public long WebSocketUpgrades { get; private set; }
+
+    /// <summary>Sum of connection durations where the source logs them (Zeek duration).</summary>
+    public long DurationTicksTotal { get; private set; }
+
+    public long LongestDurationTicks { get; private set; }
+
+    public IReadOnlyDictionary<string, int> UserAgents => _userAgents;
+
+    public IReadOnlySet<string> RemoteIPs => _remoteIPs;
+
+    public IReadOnlySet<int> RemotePorts => _remotePorts;
+
+    public IReadOnlySet<string> Ja3 => _ja3;
+
+    public IReadOnlySet<string> Ja3s => _ja3s;
+
+    public IReadOnlySet<string> CommandLines => _commandLines;
+
+    /// <summary>The first event seen for the channel: evidence a finding points back to.</summary>
+    public Provenance? FirstEvidence { get; private set; }
+
+    public long FirstTicks { get; private set; } = long.MaxValue;
+
+    public long LastTicks { get; private set; } = long.MinValue;
+
+    internal void AddConnection(in NetworkEvent e, ChannelLimits limits)
+    {
+        Describe(e, limits);
+        if (e.AggregatedCount is > 1)
+            AggregatedExtra += e.AggregatedCount.Value - 1;
+        if (e.DurationTicks is { } duration and > 0)
+        {
+            DurationTicksTotal += duration;
+            LongestDurationTicks = Math.Max(LongestDurationTicks, duration);
+        }
+        if (Count >= limits.MaxConnections)
+        {
+            Overflow++;
+            return;
+        }
+        if (Count == _connections.Length)
+            Array.Resize(ref _connections, Math.Min(_connections.Length * 2, Math.Max(limits.MaxConnections, 4)));
+        _connections[Count++] = new ChannelConnection(
+            e.TimestampTicks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, e.SentIpBytes ?? -1, e.DurationTicks ?? -1);
+    }
+
+    internal void AddFailure(in NetworkEvent e, ChannelLimits limits)
+    {
+        Failed += e.AggregatedCount ?? 1;
+        Describe(e, limits);
+    }
+
+    internal void AddInspection(in NetworkEvent e, ChannelLimits limits) => Describe(e, limits);
+
+    private void Describe(in NetworkEvent e, ChannelLimits limits)
+    {
+        if (e.TimestampTicks < FirstTicks)
+        {
+            FirstTicks = e.TimestampTicks;
+            FirstEvidence = e.Provenance;
+        }
+        LastTicks = Math.Max(LastTicks, e.TimestampTicks);
+        if (e.RemoteIP.Length > 0 && _remoteIPs.Count < limits.MaxDistinct)
+            _remoteIPs.Add(e.RemoteIP);
+        if (e.RemotePort >= 0 && _remotePorts.Count < limits.MaxDistinct)
+            _remotePorts.Add(e.RemotePort);
+        if (e.HttpMethod is not null || e.UserAgent is not null)
+        {
+            HttpEvents++;
+            if (string.IsNullOrWhiteSpace(e.UserAgent))
+                MissingUserAgent++;
+            else if (_userAgents.TryGetValue(e.UserAgent, out var seen))
+                _userAgents[e.UserAgent] = seen + 1;
+            else if (_userAgents.Count < limits.MaxDistinct)
+                _userAgents[e.UserAgent] = 1;
+        }
+        if (e.WebSocketUpgrade == true)
+            WebSocketUpgrades++;
+        if (!string.IsNullOrEmpty(e.Ja3) && _ja3.Count < limits.MaxDistinct)
+            _ja3.Add(e.Ja3);
+        if (!string.IsNullOrEmpty(e.Ja3s) && _ja3s.Count < limits.MaxDistinct)
+            _ja3s.Add(e.Ja3s);
+        if (!string.IsNullOrEmpty(e.ProcessCommandLine) && _commandLines.Count < limits.MaxCommandLines)
+            _commandLines.Add(e.ProcessCommandLine);
+    }
+
+    /// <summary>Drops connections at or before <paramref name="cutoffTicks"/> (out of the window).</summary>
+    internal int DropThrough(long cutoffTicks)
+    {
+        var kept = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            if (_connections[i].Ticks > cutoffTicks)
+                _connections[kept++] = _connections[i];
+        }
+        var dropped = Count - kept;
+        Count = kept;
+        return dropped;
+    }
+
+    /// <summary>Keeps connections in (<paramref name="afterTicks"/>, <paramref name="throughTicks"/>]; returns how many were dropped.</summary>
+    internal int KeepWindow(long afterTicks, long throughTicks)
+    {
+        var kept = 0;
+        for (var i = 0; i < Count; i++)
+        {
+            var t = _connections[i].Ticks;
+            if (t > afterTicks && t <= throughTicks)
+                _connections[kept++] = _connections[i];
+        }
+        var dropped = Count - kept;
+        Count = kept;
+        return dropped;
+    }
+
+    internal void SortByTime() => _connections.AsSpan(0, Count).Sort(static (a, b) => a.Ticks.CompareTo(b.Ticks));
+
+    /// <summary>Folds another thread's share of the same channel into this one.</summary>
+    internal void Merge(ChannelSeries other, ChannelLimits limits)
+    {
+        var room = Math.Max(0, limits.MaxConnections - Count);
+        var take = Math.Min(room, other.Count);
+        if (Count + take > _connections.Length)
+            Array.Resize(ref _connections, Count + take);
+        other._connections.AsSpan(0, take).CopyTo(_connections.AsSpan(Count));
+        Count += take;
+        Overflow += other.Overflow + (other.Count - take);
+        Failed += other.Failed;
+        AggregatedExtra += other.AggregatedExtra;
+        HttpEvents += other.HttpEvents;
+        MissingUserAgent += other.MissingUserAgent;
+        WebSocketUpgrades += other.WebSocketUpgrades;
+        DurationTicksTotal += other.DurationTicksTotal;
+        LongestDurationTicks = Math.Max(LongestDurationTicks, other.LongestDurationTicks);
+        if (other.FirstTicks < FirstTicks)
+        {
+            FirstTicks = other.FirstTicks;
+            FirstEvidence = other.FirstEvidence;
+        }
+        LastTicks = Math.Max(LastTicks, other.LastTicks);
+        foreach (var (agent, count) in other._userAgents)
+        {
+            if (_userAgents.TryGetValue(agent, out var seen))
+                _userAgents[agent] = seen + count;
+            else if (_userAgents.Count < limits.MaxDistinct)
+                _userAgents[agent] = count;
+        }
+        AddCapped(_remoteIPs, other._remoteIPs, limits.MaxDistinct);
+        AddCapped(_remotePorts, other._remotePorts, limits.MaxDistinct);
+        AddCapped(_ja3, other._ja3, limits.MaxDistinct);
+        AddCapped(_ja3s, other._ja3s, limits.MaxDistinct);
+        AddCapped(_commandLines, other._commandLines, limits.MaxCommandLines);
+    }
+
+    private static void AddCapped<T>(HashSet<T> into, HashSet<T> from, int cap)
+    {
+        foreach (var value in from)
+        {
+            if (into.Count >= cap)
+                return;
+            into.Add(value);
+        }
+    }
+}
+
+/// <summary>Caps that keep a channel's memory bounded whatever the input holds.</summary>
+/// <param name="MaxConnections">Connections kept per channel for timing (RITA calls more than 86,400 a day a strobe).</param>
+/// <param name="MaxDistinct">Distinct addresses, ports, user agents and fingerprints kept per channel.</param>
+/// <param name="MaxCommandLines">Distinct command lines kept per channel.</param>
+public sealed record ChannelLimits(int MaxConnections = 86_400, int MaxDistinct = 64, int MaxCommandLines = 8);
