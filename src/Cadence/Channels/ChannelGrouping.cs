@@ -6,8 +6,9 @@ namespace Cadence.Channels;
 /// <summary>The channels of a run, and the account of every event that did not become part of one.</summary>
 public sealed class ChannelSet
 {
-    internal ChannelSet(Dictionary<ChannelKey, ChannelSeries> channels, long[] byRole, long outsideWindow, HashSet<string> devices, long asOfTicks, long windowTicks)
+    internal ChannelSet(Dictionary<ChannelKey, ChannelSeries> channels, long[] byRole, long outsideWindow, HashSet<string> devices, long asOfTicks, long windowTicks, long earliestTicks)
     {
+        EarliestTicks = earliestTicks;
         Channels = channels;
         ByRole = byRole;
         OutsideWindow = outsideWindow;
@@ -35,6 +36,9 @@ public sealed class ChannelSet
     public long WindowTicks { get; }
 
     public long WindowStartTicks => AsOfTicks - WindowTicks;
+
+    /// <summary>The earliest outbound web connection read, in the window or not (RITA's window starts no earlier).</summary>
+    public long EarliestTicks { get; }
 }
 
 /// <summary>
@@ -78,6 +82,8 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
         var ticks = e.TimestampTicks;
         if (ticks > partial.LatestTicks)
             partial.LatestTicks = ticks;
+        if (ticks < partial.EarliestTicks)
+            partial.EarliestTicks = ticks;
         if (_asOfTicks is { } asOf && (ticks > asOf || ticks <= asOf - _windowTicks))
         {
             partial.OutsideWindow++;
@@ -116,6 +122,7 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
         var channels = partials.Count > 0 ? partials[0].Channels : new Dictionary<ChannelKey, ChannelSeries>(new ChannelKeyComparer());
         long outside = 0;
         var latestSeen = long.MinValue;
+        var earliest = long.MaxValue;
         foreach (var partial in partials)
         {
             for (var i = 0; i < byRole.Length; i++)
@@ -123,6 +130,7 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
             devices.UnionWith(partial.Devices);
             outside += partial.OutsideWindow;
             latestSeen = Math.Max(latestSeen, partial.LatestTicks);
+            earliest = Math.Min(earliest, partial.EarliestTicks);
             if (partial == partials[0])
                 continue;
             foreach (var (key, series) in partial.Channels)
@@ -145,7 +153,7 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
             all[i].SortByTime();
         });
         outside += dropped.Sum();
-        return new ChannelSet(channels, byRole, outside, devices, asOf, _windowTicks);
+        return new ChannelSet(channels, byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
     }
 
     public void Dispose() => _partials.Dispose();
@@ -163,5 +171,7 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
         public long OutsideWindow { get; set; }
 
         public long LatestTicks { get; set; } = long.MinValue;
+
+        public long EarliestTicks { get; set; } = long.MaxValue;
     }
 }
