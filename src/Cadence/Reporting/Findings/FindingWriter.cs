@@ -137,7 +137,9 @@ public static class FindingWriter
         }
         foreach (var group in findings.GroupBy(f => f.Severity).OrderByDescending(g => g.Key))
         {
-            console.Write(new Rule($"{SeverityName(group.Key)} ({group.Count()})") { Style = SeverityStyle(group.Key) }.LeftJustified());
+            // A heading line, not a Rule: redirected output has no width and a Rule would fill thousands of columns.
+            console.Write(new Text($"{SeverityName(group.Key).ToUpperInvariant()} ({group.Count()})", SeverityStyle(group.Key)));
+            console.WriteLine();
             var table = new Table().Border(TableBorder.Rounded);
             table.AddColumn("Score", c => c.RightAligned());
             table.AddColumn("Analytic");
@@ -155,7 +157,8 @@ public static class FindingWriter
                     Cell(f.Destination), Cell(f.ConnectionCount.ToString("N0", CultureInfo.InvariantCulture)),
                     Cell(f.PeriodSeconds is { } p ? PeriodText(p) : string.Empty),
                     Cell($"{f.Prevalence.Devices}/{f.Prevalence.FleetDevices}"),
-                    Cell(string.Join("\n", f.Reasons)));
+                    // Each reason made inert on its own, then one per line: the line breaks are Cadence's, not the data's.
+                    new Text(string.Join("\n", f.Reasons.Select(UntrustedText.ForTerminal))));
             }
             console.Write(table);
         }
