@@ -66,7 +66,7 @@ public static class SeedHunt
     }
 
     /// <summary>Applies the rule's row filters and groups what passes, on the reader threads that deliver the events.</summary>
-    private sealed class SeedSink(TimeSpan window, DateTime? asOf) : IEventSink, IDisposable
+    private sealed class SeedSink(TimeSpan window, DateTime? asOf) : IScopedEventSink, IDisposable
     {
         // Each thread's counters sit in the middle of an array of their own, so two threads
         // counting side by side never write to the same cache line.
@@ -78,6 +78,19 @@ public static class SeedHunt
 
         /// <summary>One table for every thread (see <see cref="WindowedChannels"/>): nothing to merge at the end.</summary>
         private readonly WindowedChannels _channels = new(window, asOf);
+
+        public TelemetryFields Reads => SeedRule.Requires | TelemetryFields.ProcessName | TelemetryFields.RemoteUrl
+            | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes;
+
+        /// <summary>Refuses, and counts, the events the rule's filters drop before the reader builds them.</summary>
+        public bool Wants(in NetworkEvent preview)
+        {
+            var filter = SeedRule.Filter(preview);
+            if (filter == SeedRowFilter.Admitted)
+                return true;
+            _byFilter.Value![Padding + (int)filter]++;
+            return false;
+        }
 
         public void Accept(in NetworkEvent e)
         {

@@ -41,13 +41,6 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
 
     public IEnumerable<NetworkEvent> Finish(ReadContext context) => context.StateOf<DefenderProcessJoin>().Release(context);
 
-    /// <summary>Hands an event to the sink unless it waits for its process (see <see cref="DefenderProcessJoin"/>).</summary>
-    private static void Deliver(in NetworkEvent e, ReadContext context, IEventSink sink)
-    {
-        if (!DefenderProcessJoin.TryHold(e, context))
-            sink.Accept(e);
-    }
-
     // Below this, splitting the file costs more than a second thread saves.
     private const long MinBytesToSplit = 4 << 20;
 
@@ -56,8 +49,8 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         using var reader = Open(content, input, context, out var ingest, out var mapper);
         if (context.DegreeOfParallelism <= 1)
         {
-            foreach (var e in Read(reader, ingest, mapper))
-                Deliver(e, context, sink);
+            foreach (var row in reader)
+                MapRow(row, mapper, sink, context).Account(ingest);
             return;
         }
 
@@ -72,14 +65,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         // Rows are parsed, mapped and delivered to the sink on Sep's worker threads; only a small
         // outcome comes back, in input order, so the account stays single-threaded and the
         // examples it keeps are the first ones in the file.
-        var outcomes = reader.ParallelEnumerate(row =>
-        {
-            var outcome = MapRow(row, mapper);
-            if (outcome.Kind != RowOutcomeKind.Event)
-                return outcome;
-            Deliver(outcome.Event, context, sink);
-            return RowOutcome.Delivered(outcome.Line, outcome.EventTicks);
-        }, context.DegreeOfParallelism);
+        var outcomes = reader.ParallelEnumerate(row => MapRow(row, mapper, sink, context), context.DegreeOfParallelism);
         foreach (var outcome in outcomes)
             outcome.Account(ingest);
     }
@@ -100,12 +86,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
             using var stream = new CountingStream(new FileRangeStream(path, chunk.Offset, chunk.Length), context.Progress);
             using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(stream);
             foreach (var row in reader)
-            {
-                var outcome = MapRow(row, mapper, chunk.FirstLine - 1);
-                if (outcome.Kind == RowOutcomeKind.Event)
-                    Deliver(outcome.Event, context, sink);
-                account.Record(outcome);
-            }
+                account.Record(MapRow(row, mapper, sink, context, chunk.FirstLine - 1));
         });
         foreach (var account in accounts)
             ingest.Fold(account);
@@ -141,25 +122,48 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         return reader;
     }
 
+    /// <summary>Maps a row and delivers its event to <paramref name="sink"/>; returns what the account needs.</summary>
+    /// <param name="lineOffset">Lines before the first row the reader sees (0 when it reads the file from its header).</param>
+    private static RowOutcome MapRow(SepReader.Row row, DefenderRowMapper mapper, IEventSink sink, ReadContext context, long lineOffset = 0)
+    {
+        if (!TryLine(row, mapper, lineOffset, out var line, out var problem))
+            return problem;
+        return mapper.MapInto(new SepDefenderRow(row), line, sink, context);
+    }
+
     /// <param name="lineOffset">Lines before the first row the reader sees (0 when it reads the file from its header).</param>
     private static RowOutcome MapRow(SepReader.Row row, DefenderRowMapper mapper, long lineOffset = 0)
     {
+        if (!TryLine(row, mapper, lineOffset, out var line, out var problem))
+            return problem;
+        return mapper.Map(new SepDefenderRow(row), line);
+    }
+
+    /// <summary>The row's first line; false with the outcome when the row is blank or has the wrong number of columns.</summary>
+    private static bool TryLine(SepReader.Row row, DefenderRowMapper mapper, long lineOffset, out long line, out RowOutcome problem)
+    {
+        problem = default;
         // Under ParallelEnumerate, Sep 0.18 reports LineNumberFrom (and RowIndex) wrongly for the
         // last row of each batch, while LineNumberToExcl stays right (checked on 50,000 rows);
         // counting the row's own line breaks back from there gives the first line of the row.
-        var line = lineOffset + row.LineNumberToExcl - 1 - row.Span.Count('\n');
+        line = lineOffset + row.LineNumberToExcl - 1 - row.Span.Count('\n');
         var count = row.ColCount;
-        if (count != mapper.Schema.ColumnCount)
-        {
-            if (count == 1 && row[0].Span.IsWhiteSpace())
-                return RowOutcome.Skipped(line, RowReasons.BlankLine, "empty line");
-            // A quote left open swallows the lines after it into one row: say so, or the analyst
-            // sees one odd reject where thousands of rows went.
-            var spans = row.Span.Count('\n') + 1;
-            var hint = spans > 1 ? $"; the row spans {spans:N0} lines from here: an unterminated quote?" : string.Empty;
-            return RowOutcome.Rejected(line, RowReasons.WrongColumnCount, $"{count} columns, the header has {mapper.Schema.ColumnCount}{hint}");
-        }
-        return mapper.Map(new SepDefenderRow(row), line);
+        if (count == mapper.Schema.ColumnCount)
+            return true;
+        problem = ColumnCountProblem(row, mapper, line);
+        return false;
+    }
+
+    private static RowOutcome ColumnCountProblem(SepReader.Row row, DefenderRowMapper mapper, long line)
+    {
+        var count = row.ColCount;
+        if (count == 1 && row[0].Span.IsWhiteSpace())
+            return RowOutcome.Skipped(line, RowReasons.BlankLine, "empty line");
+        // A quote left open swallows the lines after it into one row: say so, or the analyst
+        // sees one odd reject where thousands of rows went.
+        var spans = row.Span.Count('\n') + 1;
+        var hint = spans > 1 ? $"; the row spans {spans:N0} lines from here: an unterminated quote?" : string.Empty;
+        return RowOutcome.Rejected(line, RowReasons.WrongColumnCount, $"{count} columns, the header has {mapper.Schema.ColumnCount}{hint}");
     }
 
     private readonly ref struct SepDefenderRow(SepReader.Row row) : IDefenderRow

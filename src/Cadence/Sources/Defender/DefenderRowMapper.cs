@@ -16,75 +16,184 @@ internal interface IDefenderRow
 /// </summary>
 internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, InputFile input)
 {
+    // What a sink that does not say what it reads gets: every field the export carries.
+    private const TelemetryFields EveryField = (TelemetryFields)~0;
+
     public DefenderSchema Schema { get; } = schema;
 
+    /// <summary>The row's event with every field the export carries, or why there is none.</summary>
     public RowOutcome Map<TRow>(TRow row, long line) where TRow : IDefenderRow, allows ref struct
     {
+        if (!TryCheck(row, line, out var values, out var refused))
+            return refused;
+        return RowOutcome.Read(Build(row, values, line, EveryField));
+    }
+
+    /// <summary>
+    /// Maps a row and hands its event to <paramref name="sink"/> (or to the process join, which
+    /// holds inspected rows that lack their process); returns what the account needs.
+    /// </summary>
+    /// <remarks>
+    /// A sink that says which events and fields it needs (<see cref="IScopedEventSink"/>) is asked
+    /// before the event is built, so refused rows are validated and counted but never interned.
+    /// The event goes to the sink from this frame, by reference: returning it inside an outcome
+    /// copied its 30-odd fields twice a row.
+    /// </remarks>
+    public RowOutcome MapInto<TRow>(TRow row, long line, IEventSink sink, ReadContext context) where TRow : IDefenderRow, allows ref struct
+    {
+        if (!TryCheck(row, line, out var values, out var refused))
+            return refused;
+        var reads = EveryField;
+        // Inspected rows may wait for their process (DefenderProcessJoin) and are rare: they are
+        // always built whole.
+        if (sink is IScopedEventSink scoped && !values.Inspected)
+        {
+            var strings = pool.ThreadTable;
+            var preview = new NetworkEvent
+            {
+                TimestampTicks = values.Ticks,
+                DeviceName = string.Empty,
+                ActionType = strings.Intern(values.ActionType, (int)DefenderColumn.ActionType),
+                RemoteIP = string.Empty,
+                RemotePort = values.Port,
+                RemoteIPType = strings.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
+                InitiatingProcessFileName = string.Empty,
+                Provenance = new Provenance(input, line),
+            };
+            if (!scoped.Wants(preview))
+                return RowOutcome.Delivered(line, values.Ticks);
+            reads = scoped.Reads;
+        }
+        var e = Build(row, values, line, reads);
+        if (!DefenderProcessJoin.TryHold(e, context))
+            sink.Accept(e);
+        return RowOutcome.Delivered(line, values.Ticks);
+    }
+
+    /// <summary>What a row's validation found, for building its event.</summary>
+    private readonly ref struct CheckedValues
+    {
+        public ReadOnlySpan<char> ActionType { get; init; }
+        public ReadOnlySpan<char> RemoteIP { get; init; }
+        public long Ticks { get; init; }
+        public int Port { get; init; }
+        public long? Sent { get; init; }
+        public long? Received { get; init; }
+        public int? LocalPort { get; init; }
+        public bool Inspected { get; init; }
+        public InspectedDetails Details { get; init; }
+    }
+
+    /// <summary>Every check that can skip or reject a row, in one order whatever the caller: false with the outcome when one does.</summary>
+    private bool TryCheck<TRow>(TRow row, long line, out CheckedValues values, out RowOutcome refused) where TRow : IDefenderRow, allows ref struct
+    {
+        values = default;
+        refused = default;
         var actionType = Value(row, DefenderColumn.ActionType);
         if (!DefenderActionTypes.IsNetworkEvent(actionType))
-            return RowOutcome.Skipped(line, RowReasons.OtherTable, $"ActionType '{Clip(actionType)}'");
+            return Refuse(out refused, RowOutcome.Skipped(line, RowReasons.OtherTable, $"ActionType '{Clip(actionType)}'"));
 
         var remoteIP = Value(row, DefenderColumn.RemoteIP);
         var portText = Value(row, DefenderColumn.RemotePort);
         if (remoteIP.IsEmpty && portText.IsEmpty)
-            return RowOutcome.Skipped(line, RowReasons.NoRemoteEndpoint, $"ActionType '{Clip(actionType)}' with empty RemoteIP and RemotePort");
+            return Refuse(out refused, RowOutcome.Skipped(line, RowReasons.NoRemoteEndpoint, $"ActionType '{Clip(actionType)}' with empty RemoteIP and RemotePort"));
 
         var timestampText = Value(row, DefenderColumn.Timestamp);
         if (!IsoTimestamp.TryParseUtcTicks(timestampText, out var ticks))
-            return RowOutcome.Rejected(line, RowReasons.BadTimestamp, $"'{Clip(timestampText)}'");
+            return Refuse(out refused, RowOutcome.Rejected(line, RowReasons.BadTimestamp, $"'{Clip(timestampText)}'"));
 
         var port = -1;
         if (!portText.IsEmpty && !TryParsePort(portText, out port))
-            return RowOutcome.Rejected(line, RowReasons.BadPort, $"RemotePort '{Clip(portText)}'");
+            return Refuse(out refused, RowOutcome.Rejected(line, RowReasons.BadPort, $"RemotePort '{Clip(portText)}'"));
 
         long? sent = null, received = null;
         if (!TryParseBytes(row, DefenderColumn.SentBytes, ref sent, out var badBytes)
             || !TryParseBytes(row, DefenderColumn.ReceivedBytes, ref received, out badBytes))
-            return RowOutcome.Rejected(line, RowReasons.BadByteCount, badBytes);
+            return Refuse(out refused, RowOutcome.Rejected(line, RowReasons.BadByteCount, badBytes));
 
         int? localPort = null;
         var localPortText = Value(row, DefenderColumn.LocalPort);
         if (!localPortText.IsEmpty)
         {
             if (!TryParsePort(localPortText, out var lp))
-                return RowOutcome.Rejected(line, RowReasons.BadPort, $"LocalPort '{Clip(localPortText)}'");
+                return Refuse(out refused, RowOutcome.Rejected(line, RowReasons.BadPort, $"LocalPort '{Clip(localPortText)}'"));
             localPort = lp;
         }
-        long? processId = null;
-        var processIdText = Value(row, DefenderColumn.InitiatingProcessId);
-        if (!processIdText.IsEmpty && long.TryParse(processIdText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            processId = pid;
 
         // AdditionalFields is JSON; it is parsed only for the action types whose details live
         // there, so the millions of plain connection rows never pay for it.
         var inspected = default(InspectedDetails);
-        if (DefenderInspection.Wants(actionType))
+        var wantsDetails = DefenderInspection.Wants(actionType);
+        if (wantsDetails)
         {
             var additional = Value(row, DefenderColumn.AdditionalFields);
             if (!DefenderInspection.TryRead(actionType, additional, out inspected, out var jsonProblem))
-                return RowOutcome.Rejected(line, RowReasons.BadJson, $"AdditionalFields: {jsonProblem}");
+                return Refuse(out refused, RowOutcome.Rejected(line, RowReasons.BadJson, $"AdditionalFields: {jsonProblem}"));
         }
 
-        var url = Value(row, DefenderColumn.RemoteUrl);
-        var commandLine = Value(row, DefenderColumn.InitiatingProcessCommandLine);
-        var strings = pool.ThreadTable;
-        return RowOutcome.Read(new NetworkEvent
+        values = new CheckedValues
         {
-            TimestampTicks = ticks,
-            DeviceName = strings.Intern(Value(row, DefenderColumn.DeviceName)),
-            ActionType = strings.Intern(actionType, (int)DefenderColumn.ActionType),
-            RemoteIP = strings.Intern(remoteIP),
-            RemotePort = port,
-            RemoteIPType = strings.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
-            RemoteUrl = Schema.Has(DefenderColumn.RemoteUrl) && !(url.IsEmpty && inspected.Url is not null) ? strings.Intern(url) : inspected.Url,
-            InitiatingProcessFileName = strings.Intern(Value(row, DefenderColumn.InitiatingProcessFileName), (int)DefenderColumn.InitiatingProcessFileName),
-            SentBytes = sent,
-            ReceivedBytes = received,
-            LocalIP = Schema.Has(DefenderColumn.LocalIP) ? strings.Intern(Value(row, DefenderColumn.LocalIP)) : null,
+            ActionType = actionType,
+            RemoteIP = remoteIP,
+            Ticks = ticks,
+            Port = port,
+            Sent = sent,
+            Received = received,
             LocalPort = localPort,
-            Protocol = Schema.Has(DefenderColumn.Protocol) ? strings.Intern(Value(row, DefenderColumn.Protocol), (int)DefenderColumn.Protocol) : null,
+            Inspected = wantsDetails && actionType.EndsWith("Inspected", StringComparison.Ordinal),
+            Details = inspected,
+        };
+        return true;
+    }
+
+    private static bool Refuse(out RowOutcome refused, RowOutcome outcome)
+    {
+        refused = outcome;
+        return false;
+    }
+
+    /// <summary>The event, with the strings of the fields in <paramref name="reads"/> interned and the others left unset.</summary>
+    private NetworkEvent Build<TRow>(TRow row, in CheckedValues values, long line, TelemetryFields reads) where TRow : IDefenderRow, allows ref struct
+    {
+        long? processId = null;
+        if ((reads & TelemetryFields.ProcessId) != 0)
+        {
+            var processIdText = Value(row, DefenderColumn.InitiatingProcessId);
+            if (!processIdText.IsEmpty && long.TryParse(processIdText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                processId = pid;
+        }
+        var inspected = values.Details;
+        var strings = pool.ThreadTable;
+        string? url = null;
+        if ((reads & TelemetryFields.RemoteUrl) != 0)
+        {
+            var urlText = Value(row, DefenderColumn.RemoteUrl);
+            url = Schema.Has(DefenderColumn.RemoteUrl) && !(urlText.IsEmpty && inspected.Url is not null) ? strings.Intern(urlText) : inspected.Url;
+        }
+        string? commandLine = null;
+        if ((reads & TelemetryFields.ProcessCommandLine) != 0)
+        {
+            var commandLineText = Value(row, DefenderColumn.InitiatingProcessCommandLine);
+            commandLine = commandLineText.IsEmpty ? null : strings.Intern(commandLineText);
+        }
+        return new NetworkEvent
+        {
+            TimestampTicks = values.Ticks,
+            DeviceName = strings.Intern(Value(row, DefenderColumn.DeviceName)),
+            ActionType = strings.Intern(values.ActionType, (int)DefenderColumn.ActionType),
+            RemoteIP = strings.Intern(values.RemoteIP),
+            RemotePort = values.Port,
+            RemoteIPType = strings.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
+            RemoteUrl = url,
+            InitiatingProcessFileName = strings.Intern(Value(row, DefenderColumn.InitiatingProcessFileName), (int)DefenderColumn.InitiatingProcessFileName),
+            SentBytes = values.Sent,
+            ReceivedBytes = values.Received,
+            LocalIP = (reads & TelemetryFields.LocalIP) != 0 && Schema.Has(DefenderColumn.LocalIP) ? strings.Intern(Value(row, DefenderColumn.LocalIP)) : null,
+            LocalPort = values.LocalPort,
+            Protocol = (reads & TelemetryFields.Protocol) != 0 && Schema.Has(DefenderColumn.Protocol)
+                ? strings.Intern(Value(row, DefenderColumn.Protocol), (int)DefenderColumn.Protocol) : null,
             ProcessId = processId,
-            ProcessCommandLine = commandLine.IsEmpty ? null : strings.Intern(commandLine),
+            ProcessCommandLine = commandLine,
             DestinationHost = inspected.Host,
             HttpMethod = inspected.Method,
             UserAgent = inspected.UserAgent,
@@ -94,7 +203,7 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
             Ja3s = inspected.Ja3s,
             AggregatedCount = inspected.AggregatedCount,
             Provenance = new Provenance(input, line),
-        });
+        };
     }
 
     /// <summary>The first non-empty value among the column's positions (type-clash columns split a value across two).</summary>
