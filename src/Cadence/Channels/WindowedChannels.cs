@@ -22,6 +22,14 @@ namespace Cadence.Channels;
 /// 0.1 s, and two tables holding nearly every channel twice no longer fitted the shared cache.
 /// Two threads meet on a stripe's lock about once in <see cref="StripeCount"/> events.
 /// </para>
+/// <para>
+/// With as-of given, each thread gathers its events in a small batch and applies the batch at
+/// once: a first pass only reads the table slots and entries the batch will update, so their
+/// cache misses overlap instead of queueing one behind the other (the lookup was memory-latency
+/// bound: a random entry among 143k, about 16 % of the CPU of a run). The counts are complete
+/// once reading ends: <see cref="Count"/>, <see cref="OutsideWindow"/>, <see cref="Summarize"/>
+/// and <see cref="Merge"/> apply what is still batched, and must not run while events are added.
+/// </para>
 /// </remarks>
 public sealed class WindowedChannels
 {
@@ -35,8 +43,12 @@ public sealed class WindowedChannels
     private readonly long _windowTicks;
     private readonly long? _asOfTicks;
     private readonly ChannelKeyComparer _comparer = new();
+    // Enough events for their misses to overlap; few enough that a batch stays in L1.
+    private const int BatchSize = 64;
+
     private readonly Stripe[] _stripes;
-    private long _outsideWindowOnArrival;
+    private readonly ThreadLocal<Batch> _batches = new(() => new Batch(), trackAllValues: true);
+    private long _outsideWindowMerged;
 
     public WindowedChannels(TimeSpan window, DateTime? asOf)
     {
@@ -51,32 +63,77 @@ public sealed class WindowedChannels
     }
 
     /// <summary>Channels grouped so far (summarized and pending).</summary>
-    public int Count => _stripes.Sum(s => s.Summaries.Count + s.Pending.Count);
+    public int Count
+    {
+        get
+        {
+            ApplyBatches();
+            return _stripes.Sum(s => s.Summaries.Count + s.Pending.Count);
+        }
+    }
 
     /// <summary>Events that fell outside the window (before it, or after as-of).</summary>
-    public long OutsideWindow => Interlocked.Read(ref _outsideWindowOnArrival) + _stripes.Sum(s => s.OutsideWindow);
+    public long OutsideWindow
+    {
+        get
+        {
+            ApplyBatches();
+            return _outsideWindowMerged + _batches.Values.Sum(b => b.OutsideWindow) + _stripes.Sum(s => s.OutsideWindow);
+        }
+    }
 
     public void Add(in ChannelKey key, in NetworkEvent e)
     {
         var ticks = e.TimestampTicks;
         if (_asOfTicks is { } asOf)
         {
+            var batch = _batches.Value!;
             if (ticks > asOf || ticks <= asOf - _windowTicks)
             {
-                Interlocked.Increment(ref _outsideWindowOnArrival);
+                batch.OutsideWindow++;
                 return;
             }
+            if (batch.Add(new HashedKey(key, _comparer.GetHashCode(key)), ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl))
+                Apply(batch);
+            return;
         }
         var hashed = new HashedKey(key, _comparer.GetHashCode(key));
-        var stripe = _stripes[(uint)hashed.Hash >> (32 - StripeBits)];
+        var stripe = StripeOf(hashed.Hash);
         lock (stripe.Lock)
+            stripe.AddPending(hashed, ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl, _windowTicks);
+    }
+
+    /// <summary>Applies a full batch: first touches what it will update (see the remarks), then updates under the stripes' locks.</summary>
+    private void Apply(Batch batch)
+    {
+        var items = batch.Items.AsSpan(0, batch.Count);
+        long touched = 0;
+        foreach (ref readonly var item in items)
+            touched += StripeOf(item.Key.Hash).Summaries.TouchSlot(item.Key.Hash);
+        foreach (ref readonly var item in items)
+            touched += StripeOf(item.Key.Hash).Summaries.TouchEntry(item.Key.Hash);
+        // Kept so the reads above are not dropped as dead code.
+        batch.Touched = touched;
+        foreach (ref readonly var item in items)
         {
-            if (_asOfTicks is not null)
-                stripe.Summary(hashed).Add(ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl);
-            else
-                stripe.AddPending(hashed, ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl, _windowTicks);
+            var stripe = StripeOf(item.Key.Hash);
+            lock (stripe.Lock)
+                stripe.Summaries.Summary(item.Key).Add(item.Ticks, item.Sent, item.Received, item.Url);
+        }
+        batch.Clear();
+    }
+
+    /// <summary>Applies every thread's partial batch; only once no thread adds events any more.</summary>
+    private void ApplyBatches()
+    {
+        foreach (var batch in _batches.Values)
+        {
+            if (batch.Count > 0)
+                Apply(batch);
         }
     }
+
+    private Stripe StripeOf(int hash) => _stripes[(uint)hash >> (32 - StripeBits)];
 
     /// <summary>
     /// The per-channel summaries for the window ending at as-of. When as-of was not given, it
@@ -86,6 +143,7 @@ public sealed class WindowedChannels
     /// <remarks>Not to be called while events are still being added.</remarks>
     public IReadOnlyDictionary<ChannelKey, ConnectionSummary> Summarize(long? latestEventTicks = null)
     {
+        ApplyBatches();
         if (_asOfTicks is null)
         {
             var asOf = latestEventTicks ?? _stripes.Max(s => s.LatestTicks);
@@ -103,11 +161,13 @@ public sealed class WindowedChannels
     {
         if (other._windowTicks != _windowTicks || other._asOfTicks != _asOfTicks)
             throw new ArgumentException("Only channels grouped over the same window can be merged.", nameof(other));
-        _outsideWindowOnArrival += other._outsideWindowOnArrival;
+        ApplyBatches();
+        other.ApplyBatches();
+        _outsideWindowMerged += other._outsideWindowMerged + other._batches.Values.Sum(b => b.OutsideWindow);
         foreach (var theirs in other._stripes)
         {
             foreach (var (key, summary) in theirs.Summaries)
-                StripeOf(key.Key, out var hashed).Summary(hashed).Merge(summary);
+                StripeOf(key, out var hashed).Summaries.Summary(hashed).Merge(summary);
             foreach (var (key, pending) in theirs.Pending)
                 StripeOf(key.Key, out var hashed).MergePending(hashed, pending);
             // The other instance's prunes and running maximum count as this one's.
@@ -120,8 +180,32 @@ public sealed class WindowedChannels
     private Stripe StripeOf(in ChannelKey key, out HashedKey hashed)
     {
         hashed = new HashedKey(key, _comparer.GetHashCode(key));
-        return _stripes[(uint)hashed.Hash >> (32 - StripeBits)];
+        return StripeOf(hashed.Hash);
     }
+
+    /// <summary>One thread's events waiting to be applied, and its count of events outside the window.</summary>
+    private sealed class Batch
+    {
+        public readonly BatchedEvent[] Items = new BatchedEvent[BatchSize];
+        public int Count;
+        public long OutsideWindow;
+        public long Touched;
+
+        /// <summary>Adds an event; true when the batch is full.</summary>
+        public bool Add(in HashedKey key, long ticks, long? sent, long? received, string? url)
+        {
+            Items[Count++] = new BatchedEvent(key, ticks, sent, received, url);
+            return Count == Items.Length;
+        }
+
+        public void Clear()
+        {
+            // The strings stay referenced until overwritten: at most one batch per thread.
+            Count = 0;
+        }
+    }
+
+    private readonly record struct BatchedEvent(HashedKey Key, long Ticks, long? Sent, long? Received, string? Url);
 
     /// <summary>A key with its hash, computed once per event: it picks the stripe and the bucket within it.</summary>
     private readonly record struct HashedKey(ChannelKey Key, int Hash);
@@ -136,16 +220,12 @@ public sealed class WindowedChannels
     private sealed class Stripe(HashedKeyComparer keys)
     {
         public readonly Lock Lock = new();
-        public readonly Dictionary<HashedKey, ConnectionSummary> Summaries = new(keys);
+        public readonly SummaryTable Summaries = new(keys);
         public readonly Dictionary<HashedKey, PendingEvents> Pending = new(keys);
         public long LatestTicks = long.MinValue;
         public long OutsideWindow;
         private long _pendingCount;
         private long _pendingAtLastPrune;
-
-        /// <summary>The channel's summary, in place: one hash lookup per event, whether the channel is new or not.</summary>
-        public ref ConnectionSummary Summary(in HashedKey key) =>
-            ref CollectionsMarshal.GetValueRefOrAddDefault(Summaries, key, out _);
 
         public void AddPending(in HashedKey key, long ticks, long? sent, long? received, string? url, long windowTicks)
         {
@@ -186,7 +266,7 @@ public sealed class WindowedChannels
                         OutsideWindow++;
                         continue;
                     }
-                    Summary(key).Add(ticks, pending.Sent?[i], pending.Received?[i], pending.Urls?[i]);
+                    Summaries.Summary(key).Add(ticks, pending.Sent?[i], pending.Received?[i], pending.Urls?[i]);
                 }
             }
             Pending.Clear();
@@ -227,12 +307,122 @@ public sealed class WindowedChannels
         {
             foreach (var stripe in channels._stripes)
             {
-                foreach (var (key, summary) in stripe.Summaries)
-                    yield return new KeyValuePair<ChannelKey, ConnectionSummary>(key.Key, summary);
+                foreach (var pair in stripe.Summaries)
+                    yield return pair;
             }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>
+    /// One stripe's summaries: open addressing over slots that hold a key's hash and the index of
+    /// its entry, and the entries (key and summary side by side) in insertion order. Unlike a
+    /// Dictionary, its slots and entries can be read ahead of the update (<see cref="TouchSlot"/>,
+    /// <see cref="TouchEntry"/>); those reads take no lock and tolerate a concurrent grow, since
+    /// they only warm the cache.
+    /// </summary>
+    private sealed class SummaryTable(HashedKeyComparer keys) : IEnumerable<KeyValuePair<ChannelKey, ConnectionSummary>>
+    {
+        private Slot[] _slots = new Slot[64];
+        private Entry[] _entries = new Entry[16];
+
+        public int Count { get; private set; }
+
+        public int TouchSlot(int hash)
+        {
+            var slots = _slots;
+            return slots[hash & (slots.Length - 1)].Index;
+        }
+
+        public long TouchEntry(int hash)
+        {
+            var slots = _slots;
+            var index = slots[hash & (slots.Length - 1)].Index - 1;
+            var entries = _entries;
+            return (uint)index < (uint)entries.Length ? entries[index].Summary.LastTicks + entries[index].Key.Hash : 0;
+        }
+
+        /// <summary>The channel's summary, in place, added empty when new.</summary>
+        public ref ConnectionSummary Summary(in HashedKey key)
+        {
+            var slots = _slots;
+            var mask = slots.Length - 1;
+            for (var i = key.Hash & mask; ; i = (i + 1) & mask)
+            {
+                var slot = slots[i];
+                if (slot.Index == 0)
+                    return ref Insert(key, i);
+                if (slot.Hash == key.Hash && keys.Equals(_entries[slot.Index - 1].Key, key))
+                    return ref _entries[slot.Index - 1].Summary;
+            }
+        }
+
+        public bool TryGetValue(in HashedKey key, out ConnectionSummary value)
+        {
+            var slots = _slots;
+            var mask = slots.Length - 1;
+            for (var i = key.Hash & mask; ; i = (i + 1) & mask)
+            {
+                var slot = slots[i];
+                if (slot.Index == 0)
+                {
+                    value = default;
+                    return false;
+                }
+                if (slot.Hash == key.Hash && keys.Equals(_entries[slot.Index - 1].Key, key))
+                {
+                    value = _entries[slot.Index - 1].Summary;
+                    return true;
+                }
+            }
+        }
+
+        private ref ConnectionSummary Insert(in HashedKey key, int slot)
+        {
+            if (Count == _entries.Length)
+                Array.Resize(ref _entries, Count * 2);
+            _entries[Count] = new Entry { Key = key };
+            _slots[slot] = new Slot(key.Hash, ++Count);
+            ref var summary = ref _entries[Count - 1].Summary;
+            // Half full at most: linear probing stays short.
+            if (Count * 2 > _slots.Length)
+                Grow();
+            return ref summary;
+        }
+
+        private void Grow()
+        {
+            var slots = new Slot[_slots.Length * 2];
+            var mask = slots.Length - 1;
+            foreach (var slot in _slots)
+            {
+                if (slot.Index == 0)
+                    continue;
+                var i = slot.Hash & mask;
+                while (slots[i].Index != 0)
+                    i = (i + 1) & mask;
+                slots[i] = slot;
+            }
+            _slots = slots;
+        }
+
+        public IEnumerator<KeyValuePair<ChannelKey, ConnectionSummary>> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+                yield return new KeyValuePair<ChannelKey, ConnectionSummary>(_entries[i].Key.Key, _entries[i].Summary);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        /// <param name="Index">1 + the entry's index; 0 marks an empty slot.</param>
+        private readonly record struct Slot(int Hash, int Index);
+
+        private struct Entry
+        {
+            public HashedKey Key;
+            public ConnectionSummary Summary;
+        }
     }
 
     /// <summary>Events of one channel kept column-wise; the optional columns exist only once a value arrives.</summary>
