@@ -82,6 +82,13 @@ public sealed class WindowedChannels
         }
     }
 
+    /// <summary>
+    /// True when an event at <paramref name="ticks"/> is already known to fall outside the window
+    /// (as-of given); <see cref="Add"/> would only count it.
+    /// </summary>
+    public bool IsOutsideKnownWindow(long ticks) =>
+        _asOfTicks is { } asOf && (ticks > asOf || ticks <= asOf - _windowTicks);
+
     public void Add(in ChannelKey key, in NetworkEvent e)
     {
         var ticks = e.TimestampTicks;

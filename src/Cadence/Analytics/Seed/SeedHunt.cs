@@ -46,8 +46,9 @@ public static class SeedHunt
         using var sink = new SeedSink(options.EffectiveWindow, options.AsOf);
         reader.ReadInto(options.Paths, sink);
 
-        var (channels, byFilter) = sink.Merge();
+        var (channels, byFilter, refusedOutsideWindow) = sink.Merge();
         var summaries = channels.Summarize(log.LatestEventTicks);
+        var outsideWindow = channels.OutsideWindow + refusedOutsideWindow;
         var bytesKnown = log.Inputs.Any(i => (i.Provides & (TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes)) != 0);
         var rows = SeedRule.Evaluate(summaries, bytesKnown);
         var asOfTicks = options.AsOf?.ToUniversalTime().Ticks ?? log.LatestEventTicks;
@@ -55,8 +56,8 @@ public static class SeedHunt
             rows, log, asOfTicks, options.AsOf is null, options.EffectiveWindow, bytesKnown,
             new SeedFilterCounts(
                 byFilter[(int)SeedRowFilter.PortNotWeb], byFilter[(int)SeedRowFilter.RemoteIPTypeNotPublic],
-                byFilter[(int)SeedRowFilter.ActionTypeNotConnectionSuccess], channels.OutsideWindow,
-                byFilter[(int)SeedRowFilter.Admitted] - channels.OutsideWindow),
+                byFilter[(int)SeedRowFilter.ActionTypeNotConnectionSuccess], outsideWindow,
+                byFilter[(int)SeedRowFilter.Admitted] - outsideWindow),
             summaries.Count, stopwatch.Elapsed)
         {
             InputsLackingFields = [.. log.Inputs
@@ -74,7 +75,8 @@ public static class SeedHunt
 
         private static readonly int FilterCount = Enum.GetValues<SeedRowFilter>().Length;
 
-        private readonly ThreadLocal<long[]> _byFilter = new(() => new long[FilterCount + 2 * Padding], trackAllValues: true);
+        // By filter, then the admitted events refused for falling outside a window known up front.
+        private readonly ThreadLocal<long[]> _byFilter = new(() => new long[FilterCount + 1 + 2 * Padding], trackAllValues: true);
 
         /// <summary>One table for every thread (see <see cref="WindowedChannels"/>): nothing to merge at the end.</summary>
         private readonly WindowedChannels _channels = new(window, asOf);
@@ -86,9 +88,12 @@ public static class SeedHunt
         public bool Wants(in NetworkEvent preview)
         {
             var filter = SeedRule.Filter(preview);
-            if (filter == SeedRowFilter.Admitted)
+            if (filter == SeedRowFilter.Admitted && !_channels.IsOutsideKnownWindow(preview.TimestampTicks))
                 return true;
-            _byFilter.Value![Padding + (int)filter]++;
+            var counts = _byFilter.Value!;
+            counts[Padding + (int)filter]++;
+            if (filter == SeedRowFilter.Admitted)
+                counts[Padding + FilterCount]++;
             return false;
         }
 
@@ -100,15 +105,17 @@ public static class SeedHunt
                 _channels.Add(SeedRule.KeyOf(e), e);
         }
 
-        public (WindowedChannels Channels, long[] ByFilter) Merge()
+        public (WindowedChannels Channels, long[] ByFilter, long RefusedOutsideWindow) Merge()
         {
             var byFilter = new long[FilterCount];
+            long outsideWindow = 0;
             foreach (var counts in _byFilter.Values)
             {
                 for (var i = 0; i < byFilter.Length; i++)
                     byFilter[i] += counts[Padding + i];
+                outsideWindow += counts[Padding + FilterCount];
             }
-            return (_channels, byFilter);
+            return (_channels, byFilter, outsideWindow);
         }
 
         public void Dispose() => _byFilter.Dispose();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Sources.Zeek;
@@ -138,12 +139,23 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
             duration = d;
         }
 
-        record.TryGet(ZeekField.OrigHost, out var origHostText);
+        // The responder first: its table gives the address class the preview needs.
         record.TryGet(ZeekField.RespHost, out var respHostText);
-        var origHost = _originators.Intern(origHostText);
         var respHost = _responders.Intern(respHostText, out var addressType);
-        string? state = record.TryGet(ZeekField.ConnState, out var stateText) ? _states.Intern(stateText) : null;
-        string? proto = record.TryGet(ZeekField.Proto, out var protoText) ? _protocols.Intern(protoText) : null;
+        var hasState = record.TryGet(ZeekField.ConnState, out var stateText);
+        var reads = EveryField;
+        // A record whose uid may claim held http or ssl records is always built: the claim must happen.
+        if (links.IsEmpty && sink is IScopedEventSink scoped)
+        {
+            if (!scoped.Wants(Preview(ticks, stateText, hasState, respPort, addressType!, line)))
+                return true;
+            reads = scoped.Reads;
+        }
+
+        record.TryGet(ZeekField.OrigHost, out var origHostText);
+        var origHost = _originators.Intern(origHostText);
+        string? state = hasState && (reads & TelemetryFields.ConnectionState) != 0 ? _states.Intern(stateText) : null;
+        string? proto = (reads & TelemetryFields.Protocol) != 0 && record.TryGet(ZeekField.Proto, out var protoText) ? _protocols.Intern(protoText) : null;
 
         // Most runs have no http or ssl records waiting: then the uid is not even looked at.
         if (!links.IsEmpty && record.TryGet(ZeekField.Uid, out var uid))
@@ -153,7 +165,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
             {
                 DeliverLinked(sink, http, ssl, new NetworkEvent
                 {
-                    TimestampTicks = ticks, DeviceName = origHost, ActionType = ActionTypeOf(stateText, state is not null),
+                    TimestampTicks = ticks, DeviceName = origHost, ActionType = ActionTypeOf(stateText, hasState),
                     RemoteIP = respHost, RemotePort = respPort, RemoteIPType = addressType!, InitiatingProcessFileName = string.Empty,
                     LocalIP = origHost, LocalPort = origPort < 0 ? null : origPort, Protocol = proto, DurationTicks = duration,
                     ConnectionState = state, SentBytes = sent < 0 ? null : sent, ReceivedBytes = received < 0 ? null : received,
@@ -167,7 +179,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
         {
             TimestampTicks = ticks,
             DeviceName = origHost,
-            ActionType = ActionTypeOf(stateText, state is not null),
+            ActionType = ActionTypeOf(stateText, hasState),
             RemoteIP = respHost,
             RemotePort = respPort,
             RemoteIPType = addressType!,
@@ -185,6 +197,22 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
         sink.Accept(in e);
         return true;
     }
+
+    // What a sink that does not say what it reads gets: every field the record carries.
+    private const TelemetryFields EveryField = (TelemetryFields)~0;
+
+    /// <summary>The fields a scoped sink decides on (see <see cref="IScopedEventSink"/>); the rest empty.</summary>
+    private NetworkEvent Preview(long ticks, ReadOnlySpan<char> stateText, bool hasState, int respPort, string addressType, long line) => new()
+    {
+        TimestampTicks = ticks,
+        DeviceName = string.Empty,
+        ActionType = ActionTypeOf(stateText, hasState),
+        RemoteIP = string.Empty,
+        RemotePort = respPort,
+        RemoteIPType = addressType,
+        InitiatingProcessFileName = string.Empty,
+        Provenance = new Provenance(Input, line),
+    };
 
     /// <summary>A connection with what its http and ssl records add.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
