@@ -179,9 +179,9 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
         return new NetworkEvent
         {
             TimestampTicks = values.Ticks,
-            DeviceName = strings.Intern(Value(row, DefenderColumn.DeviceName)),
+            DeviceName = strings.InternColumn(Value(row, DefenderColumn.DeviceName), (int)DefenderColumn.DeviceName),
             ActionType = strings.Intern(values.ActionType, (int)DefenderColumn.ActionType),
-            RemoteIP = strings.Intern(values.RemoteIP),
+            RemoteIP = strings.InternColumn(values.RemoteIP, (int)DefenderColumn.RemoteIP),
             RemotePort = values.Port,
             RemoteIPType = strings.Intern(Value(row, DefenderColumn.RemoteIPType), (int)DefenderColumn.RemoteIPType),
             RemoteUrl = url,
