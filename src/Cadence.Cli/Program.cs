@@ -24,6 +24,7 @@ internal static class Program
         root.Subcommands.Add(HuntVerb.Create(context));
         root.Subcommands.Add(SourcesVerb.Create(context));
         root.Subcommands.Add(SimulateVerb.Create(context));
+        root.Subcommands.Add(ConfigVerb.Create(context));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
