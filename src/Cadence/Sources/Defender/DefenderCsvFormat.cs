@@ -85,8 +85,14 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
             var account = accounts[i] = new RangeAccount(ingest.Input, context.Log.ExamplesPerReason);
             using var stream = new CountingStream(new FileRangeStream(path, chunk.Offset, chunk.Length), context.Progress);
             using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(stream);
+            // Rows are read in order here, so each starts on the line the previous one ended
+            // before: no need to count a row's line breaks back from its end (as MapRow does).
+            var line = chunk.FirstLine;
             foreach (var row in reader)
-                account.Record(MapRow(row, mapper, sink, context, chunk.FirstLine - 1));
+            {
+                account.Record(MapRowAt(row, mapper, sink, context, line));
+                line = chunk.FirstLine + row.LineNumberToExcl - 1;
+            }
         });
         foreach (var account in accounts)
             ingest.Fold(account);
@@ -128,6 +134,14 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
     {
         if (!TryLine(row, mapper, lineOffset, out var line, out var problem))
             return problem;
+        return mapper.MapInto(new SepDefenderRow(row), line, sink, context);
+    }
+
+    /// <summary>As <see cref="MapRow(SepReader.Row, DefenderRowMapper, IEventSink, ReadContext, long)"/>, for a row whose first line the caller knows.</summary>
+    private static RowOutcome MapRowAt(SepReader.Row row, DefenderRowMapper mapper, IEventSink sink, ReadContext context, long line)
+    {
+        if (row.ColCount != mapper.Schema.ColumnCount)
+            return ColumnCountProblem(row, mapper, line);
         return mapper.MapInto(new SepDefenderRow(row), line, sink, context);
     }
 

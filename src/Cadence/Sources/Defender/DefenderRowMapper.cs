@@ -237,8 +237,27 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
         return false;
     }
 
-    private static bool TryParsePort(ReadOnlySpan<char> text, out int port) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port <= 65535;
+    /// <summary>
+    /// Decimal digits only, at most 65535: what int.TryParse with NumberStyles.None accepted, without
+    /// its per-call culture lookup (1.5 % of a run for two ports a row).
+    /// </summary>
+    private static bool TryParsePort(ReadOnlySpan<char> text, out int port)
+    {
+        port = 0;
+        var value = 0;
+        foreach (var c in text)
+        {
+            var digit = (uint)(c - '0');
+            if (digit > 9)
+                return false;
+            // Saturates instead of overflowing; leading zeros still parse.
+            value = Math.Min(value * 10 + (int)digit, 65536);
+        }
+        if (text.IsEmpty || value > 65535)
+            return false;
+        port = value;
+        return true;
+    }
 
     // Problem details echo attacker-controlled text; keep them short.
     internal static string Clip(ReadOnlySpan<char> value) => value.Length <= 64 ? value.ToString() : string.Concat(value[..61], "...");
