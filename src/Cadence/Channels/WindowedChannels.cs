@@ -420,7 +420,8 @@ public sealed class WindowedChannels
                 Array.Resize(ref grown, Math.Min(grown.Length * 2, ChunkSize));
                 _chunks[chunkIndex] = grown;
             }
-            At(Count) = new Entry { Key = key };
+            // Only the key is written: the chunk is zeroed, and the empty summary is default.
+            At(Count).Key = key;
             _slots[slot] = new Slot(key.Hash, ++Count);
             ref var summary = ref At(Count - 1).Summary;
             // Half full at most: linear probing stays short.

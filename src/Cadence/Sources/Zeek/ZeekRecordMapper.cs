@@ -147,7 +147,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
         // A record whose uid may claim held http or ssl records is always built: the claim must happen.
         if (links.IsEmpty && sink is IScopedEventSink scoped)
         {
-            if (!scoped.Wants(Preview(ticks, stateText, hasState, respPort, addressType!, line)))
+            if (!Wants(scoped, ticks, stateText, hasState, respPort, addressType!, line))
                 return true;
             reads = scoped.Reads;
         }
@@ -201,18 +201,27 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
     // What a sink that does not say what it reads gets: every field the record carries.
     private const TelemetryFields EveryField = (TelemetryFields)~0;
 
-    /// <summary>The fields a scoped sink decides on (see <see cref="IScopedEventSink"/>); the rest empty.</summary>
-    private NetworkEvent Preview(long ticks, ReadOnlySpan<char> stateText, bool hasState, int respPort, string addressType, long line) => new()
+    /// <summary>
+    /// Asks a scoped sink (see <see cref="IScopedEventSink"/>) about the record from the fields it
+    /// decides on, the rest empty. The preview is built and passed by reference in this frame:
+    /// returned by value, it was copied out field by field with GC write barriers (1.6 % of a run).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool Wants(IScopedEventSink sink, long ticks, ReadOnlySpan<char> stateText, bool hasState, int respPort, string addressType, long line)
     {
-        TimestampTicks = ticks,
-        DeviceName = string.Empty,
-        ActionType = ActionTypeOf(stateText, hasState),
-        RemoteIP = string.Empty,
-        RemotePort = respPort,
-        RemoteIPType = addressType,
-        InitiatingProcessFileName = string.Empty,
-        Provenance = new Provenance(Input, line),
-    };
+        var preview = new NetworkEvent
+        {
+            TimestampTicks = ticks,
+            DeviceName = string.Empty,
+            ActionType = ActionTypeOf(stateText, hasState),
+            RemoteIP = string.Empty,
+            RemotePort = respPort,
+            RemoteIPType = addressType,
+            InitiatingProcessFileName = string.Empty,
+            Provenance = new Provenance(Input, line),
+        };
+        return sink.Wants(in preview);
+    }
 
     /// <summary>A connection with what its http and ssl records add.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
