@@ -23,6 +23,7 @@ internal static class Program
             """);
         root.Subcommands.Add(HuntVerb.Create(context));
         root.Subcommands.Add(SourcesVerb.Create(context));
+        root.Subcommands.Add(EvaluateVerb.Create(context));
         root.Subcommands.Add(SimulateVerb.Create(context));
         root.Subcommands.Add(ConfigVerb.Create(context));
 

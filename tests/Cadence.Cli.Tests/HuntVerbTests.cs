@@ -17,7 +17,7 @@ public sealed class HuntVerbTests : IDisposable
         // window and three with RemoteIPType "public", both filtered); ws-b makes 16 connections
         // whose first is at :00.9 and last at 10:02:30.1, so datetime_diff counts 150 boundaries
         // and AvgInterval = 150 / 15 = 10; ws-c makes only 15; ws-e's process name is a formula.
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--rule", "seed", "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(Expected("seed-basic.expected.csv"), run.Out);
     }
@@ -27,7 +27,7 @@ public sealed class HuntVerbTests : IDisposable
     {
         // srv-1: 16 x (100 sent, 400 received) -> 1600 / 6400 = 0.25. srv-2: received is null or
         // 0, summing to 0, so the ratio is the rule's 999.
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-bytes.csv"), "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-bytes.csv"), "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(Expected("seed-bytes.expected.csv"), run.Out);
         Assert.DoesNotContain("no SentBytes/ReceivedBytes", run.Error, StringComparison.Ordinal);
@@ -36,7 +36,7 @@ public sealed class HuntVerbTests : IDisposable
     [Fact]
     public void TheSummaryAccountsForEveryRowAndSaysOnceThatBytesAreMissing()
     {
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--format", "csv");
         Assert.Contains("as-of 2024-05-01T10:35:00.0000000Z (latest event read), window 24h", run.Error, StringComparison.Ordinal);
         Assert.Contains("72 events read, 1 rows skipped, 1 rows rejected", run.Error, StringComparison.Ordinal);
         Assert.Contains("skipped 1: row of another table", run.Error, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class HuntVerbTests : IDisposable
         // Ending at 10:10 keeps ws-a's connections from 10:00:00.5 to 10:09:00.5 (10, too few;
         // the one at 10:10:00.5 is after as-of) and ws-e's from 09:00 to 10:10 (15, too few:
         // the rule wants more than 15). ws-b is all in.
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--format", "csv", "--as-of", "2024-05-01T10:10:00Z");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--format", "csv", "--as-of", "2024-05-01T10:10:00Z");
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(
             "LastSeen,DeviceName,InitiatingProcessFileName,RemoteIP,RemotePort,ConnectionCount,AvgInterval,BytesSent,BytesReceived,SentRecvRatio,BeaconConfidence\n" +
@@ -62,7 +62,7 @@ public sealed class HuntVerbTests : IDisposable
         Assert.DoesNotContain("latest event read", run.Error, StringComparison.Ordinal);
 
         // A three-day window takes in ws-a's stray connection of 29 April: 18 connections over two days.
-        var wide = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--format", "csv", "--window", "3d");
+        var wide = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--format", "csv", "--window", "3d");
         Assert.DoesNotContain("ws-a,", wide.Out, StringComparison.Ordinal);
     }
 
@@ -71,7 +71,7 @@ public sealed class HuntVerbTests : IDisposable
     [InlineData("ndjson")]
     public void JsonFormatsCarryTheSameRows(string format)
     {
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--format", format);
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--format", format);
         Assert.Equal(0, run.ExitCode);
         var rows = format == "json"
             ? JsonDocument.Parse(run.Out).RootElement.EnumerateArray().ToList()
@@ -88,7 +88,7 @@ public sealed class HuntVerbTests : IDisposable
     [Fact]
     public void TableShowsAttackerTextLiterallyAndWithoutColour()
     {
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"));
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"));
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("=cmd|' /C calc'!A0", run.Out, StringComparison.Ordinal);
         Assert.Contains("BeaconConfidence", run.Out, StringComparison.Ordinal);
@@ -99,7 +99,7 @@ public sealed class HuntVerbTests : IDisposable
     public void OutputFileReceivesTheResults()
     {
         var path = Path.Combine(_temp, "out.csv");
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--format", "csv", "--output", path);
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--format", "csv", "--output", path);
         Assert.Equal(0, run.ExitCode);
         Assert.Equal("", run.Out);
         Assert.Equal(Expected("seed-basic.expected.csv"), File.ReadAllText(path));
@@ -108,7 +108,7 @@ public sealed class HuntVerbTests : IDisposable
     [Fact]
     public void StrictStopsAtTheFirstMalformedRow()
     {
-        var run = CliRun.Invoke("hunt", CliRun.TestData("seed-basic.csv"), "--strict", "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", CliRun.TestData("seed-basic.csv"), "--strict", "--format", "csv");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("seed-basic.csv:75: unparsable port", run.Error, StringComparison.Ordinal);
     }
@@ -118,7 +118,7 @@ public sealed class HuntVerbTests : IDisposable
     {
         var path = Path.Combine(_temp, "notes.txt");
         File.WriteAllText(path, "just some notes\n");
-        var run = CliRun.Invoke("hunt", path);
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path);
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"{path}: not a format Cadence reads", run.Error, StringComparison.Ordinal);
         Assert.Contains("Defender DeviceNetworkEvents CSV", run.Error, StringComparison.Ordinal);
@@ -135,7 +135,7 @@ public sealed class HuntVerbTests : IDisposable
         for (var i = 20; i < bytes.Length - 8; i++)
             bytes[i] ^= 0x5a;
         File.WriteAllBytes(path, bytes);
-        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path, "--format", "csv");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains(path, run.Error, StringComparison.Ordinal);
     }
@@ -149,7 +149,7 @@ public sealed class HuntVerbTests : IDisposable
             zip.Write(File.ReadAllBytes(CliRun.TestData("seed-basic.csv")));
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path, "--format", "csv");
         Assert.Contains($"cadence: warning: {path}: the gzip data ends after", run.Error, StringComparison.Ordinal);
         Assert.Contains("looks truncated", run.Error, StringComparison.Ordinal);
 
@@ -157,7 +157,7 @@ public sealed class HuntVerbTests : IDisposable
         using (var file = File.Create(intact))
         using (var zip = new GZipStream(file, CompressionLevel.Optimal))
             zip.Write(File.ReadAllBytes(CliRun.TestData("seed-basic.csv")));
-        var whole = CliRun.Invoke("hunt", intact, "--format", "csv");
+        var whole = CliRun.Invoke("hunt", "--rule", "seed", intact, "--format", "csv");
         Assert.DoesNotContain("warning", whole.Error, StringComparison.Ordinal);
         Assert.Equal(Expected("seed-basic.expected.csv"), whole.Out);
     }
@@ -182,7 +182,7 @@ public sealed class HuntVerbTests : IDisposable
     {
         var path = Path.Combine(_temp, "no-iptype.csv");
         File.WriteAllText(path, "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,InitiatingProcessFileName\n2024-01-01T00:00:00Z,h,ConnectionSuccess,198.51.100.9,443,p.exe\n");
-        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path, "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.Contains($"seed rule: {path} lacks RemoteIPType: none of its events can match", run.Error, StringComparison.Ordinal);
         Assert.Contains("1 RemoteIPType not Public", run.Error, StringComparison.Ordinal);
@@ -201,7 +201,7 @@ public sealed class HuntVerbTests : IDisposable
             for (var i = 0; i < 18_000_000 / row.Length; i++)
                 writer.WriteLine(row);
         }
-        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path, "--format", "csv");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"cadence: error: {path}: a row longer than", run.Error, StringComparison.Ordinal);
     }
@@ -213,7 +213,7 @@ public sealed class HuntVerbTests : IDisposable
     {
         var path = Path.Combine(_temp, "long.log");
         File.WriteAllText(path, firstLine + "\n" + new string('A', 3 << 20) + "\n" + firstLine + "\n");
-        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path, "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("long.log:2: line too long", run.Error, StringComparison.Ordinal);
         Assert.Contains("2 events read", run.Error, StringComparison.Ordinal);
@@ -226,7 +226,7 @@ public sealed class HuntVerbTests : IDisposable
         File.WriteAllText(path,
             "{\"ts\":1672843056.913119,\"uid\":\"C1\",\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,\"id.resp_h\":\"8.8.8.8\",\"id.resp_p\":443,\"conn_state\":\"SF\"}\n" +
             "{\"_path\":\"\\u001b]0;PWNED\\u0007\\u001b[2Jevil\",\"ts\":1672843057.1,\"uid\":\"C2\",\"id.orig_h\":\"10.0.0.1\"}\n");
-        var run = CliRun.Invoke("hunt", path, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", path, "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.DoesNotContain("\u001b", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("\u0007", run.Error, StringComparison.Ordinal);
@@ -240,7 +240,7 @@ public sealed class HuntVerbTests : IDisposable
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
             mkfifo.WaitForExit();
         var writer = Task.Run(() => File.WriteAllBytes(fifo, File.ReadAllBytes(CliRun.TestData("seed-basic.csv"))));
-        var hunt = Task.Run(() => CliRun.Invoke("hunt", fifo, "--format", "csv"));
+        var hunt = Task.Run(() => CliRun.Invoke("hunt", "--rule", "seed", fifo, "--format", "csv"));
         var finished = await Task.WhenAny(hunt, Task.Delay(TimeSpan.FromSeconds(60)));
         Assert.True(finished == hunt, "cadence hung on a FIFO");
         await writer.WaitAsync(TimeSpan.FromSeconds(5));
@@ -258,7 +258,7 @@ public sealed class HuntVerbTests : IDisposable
         File.WriteAllBytes(path, noise);
         var error = new StringWriter();
         var context = new CliContext(new StringWriter(), error, errorIsTerminal: true, outputIsTerminal: false) { NoColor = true };
-        var exit = Program.Run(["hunt", path], context);
+        var exit = Program.Run(["hunt", "--rule", "seed", path], context);
         Assert.Equal(1, exit);
         Assert.Contains($"cadence: error: {path}: not a format Cadence reads", error.ToString(), StringComparison.Ordinal);
     }
@@ -266,7 +266,7 @@ public sealed class HuntVerbTests : IDisposable
     [Fact]
     public void MissingFileIsARuntimeError()
     {
-        var run = CliRun.Invoke("hunt", Path.Combine(_temp, "absent.csv"));
+        var run = CliRun.Invoke("hunt", "--rule", "seed", Path.Combine(_temp, "absent.csv"));
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("no such file or directory", run.Error, StringComparison.Ordinal);
     }
@@ -285,7 +285,7 @@ public sealed class HuntVerbTests : IDisposable
     [Fact]
     public void StandardInputIsReadWithADash()
     {
-        var run = CliRun.Spawn(CliRun.TestData("seed-basic.csv"), "hunt", "-", "--format", "csv");
+        var run = CliRun.Spawn(CliRun.TestData("seed-basic.csv"), "hunt", "--rule", "seed", "-", "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(Expected("seed-basic.expected.csv"), run.Out);
         Assert.Contains("-:75: unparsable port", run.Error, StringComparison.Ordinal);
@@ -295,7 +295,7 @@ public sealed class HuntVerbTests : IDisposable
     public void SampleShippedWithTheRepositoryFindsTheImplant()
     {
         var sample = Path.Combine(RepositoryRoot(), "samples", "defender", "DeviceNetworkEvents.csv");
-        var run = CliRun.Invoke("hunt", sample, "--format", "csv");
+        var run = CliRun.Invoke("hunt", "--rule", "seed", sample, "--format", "csv");
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("ws-fin-07.contoso.local,rundll32.exe,185.220.101.47,443,175,60,,,,high", run.Out, StringComparison.Ordinal);
     }

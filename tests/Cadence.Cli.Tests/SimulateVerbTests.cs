@@ -18,7 +18,7 @@ public sealed class SimulateVerbTests : IDisposable
         Assert.Contains("15 of them implants", run.Error, StringComparison.Ordinal);
         Assert.Equal(["DeviceNetworkEvents.csv", "labels.csv"], Directory.GetFiles(folder).Select(Path.GetFileName).Order());
 
-        var hunt = CliRun.Invoke("hunt", Path.Combine(folder, "DeviceNetworkEvents.csv"), "--format", "csv");
+        var hunt = CliRun.Invoke("hunt", "--rule", "seed", Path.Combine(folder, "DeviceNetworkEvents.csv"), "--format", "csv");
         Assert.Equal(0, hunt.ExitCode);
         Assert.Contains(" 0 rows rejected", hunt.Error, StringComparison.Ordinal);
         var rows = hunt.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);

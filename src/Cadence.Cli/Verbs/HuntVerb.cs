@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using Cadence.Analytics;
 using Cadence.Analytics.Seed;
+using Cadence.Reporting.Findings;
+using Cadence.Scoring;
+using Cadence.Scoring.Tuning;
 using Cadence.Reporting;
 using Cadence.Reporting.Seed;
 using Cadence.Sources;
@@ -24,10 +28,22 @@ internal static class HuntVerb
         };
         var rule = new Option<string>("--rule")
         {
-            Description = "The analytic to run: 'seed' is the Sentinel T1071.001 beaconing rule, with Kusto's semantics.",
-            DefaultValueFactory = _ => SeedRule.Name,
+            Description = "What to run: 'all' (Cadence's analytics, findings with scores and reasons) or 'seed' (the Sentinel T1071.001 rule alone, with Kusto's semantics and its own columns).",
+            DefaultValueFactory = _ => AllRules,
         };
-        rule.AcceptOnlyFromAmong(SeedRule.Name);
+        rule.AcceptOnlyFromAmong(AllRules, SeedRule.Name);
+        var scoring = new Option<BeaconScoring>("--scoring")
+        {
+            Description = "The beacon score: 'cadence' (jitter-robust, default) or 'rita' (RITA v5's score reproduced, over its own 24 h window).",
+            DefaultValueFactory = _ => BeaconScoring.Cadence,
+        };
+        var config = new Option<string?>("--config") { Description = "A tuning file (YAML) overriding the embedded defaults; 'cadence config show' prints them." };
+        var minSeverity = new Option<Severity>("--min-severity")
+        {
+            Description = "Write findings at this severity or above: info, low, medium, high, critical.",
+            DefaultValueFactory = _ => Severity.Low,
+        };
+        var showSuppressed = new Option<bool>("--show-suppressed") { Description = "Also write the findings the allowlist suppressed, each naming the entry that did." };
         var asOf = new Option<string?>("--as-of")
         {
             Description = "KQL's now(), ISO 8601 (2024-03-26T12:00:00Z). Default: the latest event timestamp read (printed on stderr).",
@@ -54,12 +70,13 @@ internal static class HuntVerb
             Examples:
               cadence hunt samples/defender/DeviceNetworkEvents.csv
               cadence hunt exports/ --rule seed --format csv --output beacons.csv
-              cadence hunt export.csv.gz --as-of 2024-03-26T12:00:00Z --window 24h --format json
+              cadence hunt export.csv.gz --as-of 2024-03-26T12:00:00Z --window 7d --format json --min-severity medium
+              cadence hunt /opt/zeek/logs/2023-01-05/ --scoring rita
+              cadence hunt exports/ --config tuning.yaml --show-suppressed --format csv -o findings.csv
               gzip -dc export.csv.gz | cadence hunt - --strict
-              cadence hunt /opt/zeek/logs/2023-01-05/ --format json
             """)
         {
-            paths, rule, asOf, window, format, output, strict,
+            paths, rule, scoring, config, minSeverity, showSuppressed, asOf, window, format, output, strict,
         };
 
         command.SetAction(parseResult =>
@@ -75,10 +92,84 @@ internal static class HuntVerb
             if (!DurationText.TryParse(windowText, out var windowValue))
                 return UsageError(context, $"--window '{windowText}' is not a duration (for example 30m, 24h, 7d)");
 
-            var options = new SeedHuntOptions(parseResult.GetValue(paths)!, asOfValue, windowValue, parseResult.GetValue(strict));
-            return Run(context, options, parseResult.GetValue(format), parseResult.GetValue(output));
+            if (parseResult.GetValue(rule) == SeedRule.Name)
+            {
+                var seedOptions = new SeedHuntOptions(parseResult.GetValue(paths)!, asOfValue, windowValue, parseResult.GetValue(strict));
+                return Run(context, seedOptions, parseResult.GetValue(format), parseResult.GetValue(output));
+            }
+
+            TuningFile tuning;
+            try
+            {
+                tuning = parseResult.GetValue(config) is { } configPath ? TuningFile.Load(configPath) : TuningFile.Default;
+            }
+            catch (TuningException ex)
+            {
+                foreach (var error in ex.Errors)
+                    context.Error.WriteLine($"cadence: {UntrustedText.ForTerminal(error.ToString())}");
+                return ExitCodes.UsageError;
+            }
+            var options = new HuntOptions(parseResult.GetValue(paths)!, tuning, asOfValue, windowValue, parseResult.GetValue(strict))
+            {
+                Scoring = parseResult.GetValue(scoring),
+            };
+            return Run(context, options, parseResult.GetValue(format), parseResult.GetValue(output), parseResult.GetValue(minSeverity), parseResult.GetValue(showSuppressed));
         });
         return command;
+    }
+
+    private const string AllRules = "all";
+
+    private static int Run(CliContext context, HuntOptions options, OutputFormat format, string? outputPath, Severity minSeverity, bool showSuppressed)
+    {
+        HuntResult result;
+        try
+        {
+            result = RunWithProgress(context, options.Paths, progress => Hunt.Run(options, progress));
+        }
+        catch (Exception ex) when (ex is UnreadableInputException or MalformedInputException or IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"cadence: error: {UntrustedText.ForTerminal(ex.Message)}");
+            return ExitCodes.RuntimeError;
+        }
+        catch (Exception ex)
+        {
+            context.Error.WriteLine($"cadence: internal error: {UntrustedText.ForTerminal(ex.GetType().Name)}: {UntrustedText.ForTerminal(ex.Message)}");
+            return ExitCodes.RuntimeError;
+        }
+
+        var shown = result.Findings.Where(f => f.Severity >= minSeverity).ToList();
+        if (showSuppressed)
+            shown.AddRange(result.Suppressed.Where(f => f.Severity >= minSeverity));
+        var written = WriteResults(context, outputPath, (writer, console) => FindingWriter.Write(format, shown, writer, console));
+        if (written != ExitCodes.Ok)
+            return written;
+        RunSummary.Write(context.Error, result, minSeverity, shown.Count);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Writes to the output file, or standard output; a write failure is exit 1 with one line, not a stack trace.</summary>
+    private static int WriteResults(CliContext context, string? outputPath, Action<TextWriter, IAnsiConsole> write)
+    {
+        try
+        {
+            if (outputPath is null)
+            {
+                write(context.Out, context.ConsoleFor(context.Out, context.OutputIsTerminal));
+                context.Out.Flush();
+            }
+            else
+            {
+                using var file = new StreamWriter(outputPath, append: false, new System.Text.UTF8Encoding(false));
+                write(file, context.ConsoleFor(file, isTerminal: false));
+            }
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Error.WriteLine($"cadence: error: cannot write {outputPath ?? "standard output"}: {ex.Message}");
+            return ExitCodes.RuntimeError;
+        }
     }
 
     private static int Run(CliContext context, SeedHuntOptions options, OutputFormat format, string? outputPath)
@@ -86,7 +177,7 @@ internal static class HuntVerb
         SeedHuntResult result;
         try
         {
-            result = RunWithProgress(context, options);
+            result = RunWithProgress(context, options.Paths, progress => SeedHunt.Run(options, progress));
         }
         catch (Exception ex) when (ex is UnreadableInputException or MalformedInputException or IOException or UnauthorizedAccessException)
         {
@@ -100,35 +191,20 @@ internal static class HuntVerb
             return ExitCodes.RuntimeError;
         }
 
-        try
-        {
-            if (outputPath is null)
-            {
-                SeedResultWriter.Write(format, result.Rows, context.Out, context.ConsoleFor(context.Out, context.OutputIsTerminal));
-                context.Out.Flush();
-            }
-            else
-            {
-                using var file = new StreamWriter(outputPath, append: false, new System.Text.UTF8Encoding(false));
-                SeedResultWriter.Write(format, result.Rows, file, context.ConsoleFor(file, isTerminal: false));
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            context.Error.WriteLine($"cadence: error: cannot write {outputPath ?? "standard output"}: {ex.Message}");
-            return ExitCodes.RuntimeError;
-        }
+        var written = WriteResults(context, outputPath, (writer, console) => SeedResultWriter.Write(format, result.Rows, writer, console));
+        if (written != ExitCodes.Ok)
+            return written;
 
         RunSummary.Write(context.Error, result);
         return ExitCodes.Ok;
     }
 
-    private static SeedHuntResult RunWithProgress(CliContext context, SeedHuntOptions options)
+    private static T RunWithProgress<T>(CliContext context, IReadOnlyList<string> paths, Func<ReadProgress, T> run)
     {
         var progress = new ReadProgress();
-        var totalBytes = options.Paths.Where(p => p != "-").Sum(p => File.Exists(p) ? new FileInfo(p).Length : 0);
+        var totalBytes = paths.Where(p => p != "-").Sum(p => File.Exists(p) ? new FileInfo(p).Length : 0);
         if (!context.ErrorIsTerminal || totalBytes < ProgressThresholdBytes)
-            return SeedHunt.Run(options, progress);
+            return run(progress);
 
         var console = context.ConsoleFor(context.Error, isTerminal: true);
         return console.Progress()
@@ -136,7 +212,7 @@ internal static class HuntVerb
             .Start(ctx =>
             {
                 var task = ctx.AddTask("reading", maxValue: totalBytes);
-                var hunt = Task.Run(() => SeedHunt.Run(options, progress));
+                var hunt = Task.Run(() => run(progress));
                 // Not Task.Wait: it wraps a failure in AggregateException, and the caller must see
                 // the reader's own exception (a file it cannot read is exit 1, not a crash).
                 while (!((IAsyncResult)hunt).AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))

@@ -49,17 +49,20 @@ public sealed class TelemetryReader
 
     /// <summary>Expands directories (recursively, in ordinal order) and checks every path exists.</summary>
     /// <exception cref="UnreadableInputException">A path that does not exist.</exception>
-    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths)
+    public static IReadOnlyList<string> ExpandPaths(IEnumerable<string> paths) => [.. Expand(paths).Select(f => f.Path)];
+
+    /// <summary>Each file to read, and whether it was found by walking a directory rather than named.</summary>
+    private static List<(string Path, bool Walked)> Expand(IEnumerable<string> paths)
     {
-        var files = new List<string>();
+        var files = new List<(string, bool)>();
         foreach (var path in paths)
         {
             if (path == "-")
-                files.Add(path);
+                files.Add((path, false));
             else if (Directory.Exists(path))
-                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (f, true)));
             else if (File.Exists(path))
-                files.Add(path);
+                files.Add((path, false));
             else
                 throw new UnreadableInputException($"{path}: no such file or directory");
         }
@@ -87,11 +90,12 @@ public sealed class TelemetryReader
     /// </summary>
     private List<string> Plan(IEnumerable<string> paths)
     {
-        var files = ExpandPaths(paths);
-        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
+        var expanded = Expand(paths);
+        var files = new List<string>(expanded.Count);
         var order = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var (file, walked) in expanded)
         {
+            files.Add(file);
             // Standard input can be read only once, so it is never opened ahead; nor is anything
             // that reports no size (a FIFO, /dev/stdin, a process substitution): opening it twice
             // would wait forever for a second writer. An empty regular file loses nothing.
@@ -99,8 +103,17 @@ public sealed class TelemetryReader
                 continue;
             using var content = Open(file, out var head, out var headLength, out _, countProgress: false);
             var format = Detect(head.AsSpan(0, headLength));
+            // A file named on the command line must be read; one a directory walk came across (a
+            // README, a labels file beside the logs) is set aside, and the summary says so.
+            if (format is null && walked)
+            {
+                files.RemoveAt(files.Count - 1);
+                _context.Log.Warn($"{file}: not a format Cadence reads; set aside (found in a directory)");
+                continue;
+            }
             order[file] = format?.ReadOrder(SkipBom(head.AsSpan(0, headLength))) ?? 0;
         }
+        Progress.TotalBytes = files.Where(f => f != "-").Sum(f => new FileInfo(f).Length);
         return [.. files.Select((f, i) => (File: f, Index: i)).OrderBy(f => order.GetValueOrDefault(f.File)).ThenBy(f => f.Index).Select(f => f.File)];
     }
 

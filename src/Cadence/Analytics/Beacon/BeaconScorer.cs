@@ -83,6 +83,11 @@ public static class BeaconScorer
     // check-ins; longer silences are gaps.
     private const double FoldTolerance = 0.25;
     private const int MaxFold = 12;
+
+    // A beacon misses a few check-ins (a dropped packet, a busy server); an interval set in which
+    // more than this share of check-ins would have to be missing is not a beacon with gaps but a
+    // flow without a period (browsing), and is left unfolded so its spread shows.
+    private const double MaxMissedShare = 0.25;
     private const double GapRatio = 2.5;
 
     // Regularity is 1 up to a relative spread of FullSpread and 0 from ZeroSpread: Cobalt Strike
@@ -266,6 +271,8 @@ public static class BeaconScorer
                 kept.Add(d);
             }
         }
+        if (missed > MaxMissedShare * intervals.Length)
+            return new Folding(intervals, 0, 0, 0);
         var allowedGaps = 1 + (int)(spanTicks / TimeSpan.TicksPerDay);
         if (gaps.Count > allowedGaps)
         {

@@ -142,8 +142,8 @@ public sealed class TuningMatchingTests
     [InlineData(21, 1000, false, false)]
     [InlineData(5, 50, false, true)]
     [InlineData(4, 10, false, false)]
-    [InlineData(99, 1000, false, false)]
-    [InlineData(100, 1000, false, true)]
+    [InlineData(49, 1000, false, false)]
+    [InlineData(50, 1000, false, true)]
     public void PrevalenceRareAndCommon(int devices, int fleet, bool rare, bool common)
     {
         Assert.Equal(rare, Tuning.Prevalence.IsRare(devices, fleet));

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Cadence.Analytics.Beacon;
+using Cadence.Analytics.Rita;
+using Cadence.Channels;
+using Cadence.Scoring;
+using Cadence.Scoring.Tuning;
+using Cadence.Sources;
+using Cadence.Sources.Internals;
+using Cadence.Telemetry;
+
+namespace Cadence.Analytics;
+
+/// <summary>Which beacon score a hunt uses.</summary>
+public enum BeaconScoring
+{
+    /// <summary>Cadence's jitter-robust score (<see cref="BeaconScorer"/>).</summary>
+    Cadence,
+
+    /// <summary>RITA v5's score, reproduced (<see cref="RitaBeaconScore"/>), for comparison.</summary>
+    Rita,
+}
+
+/// <summary>How to run a hunt over a set of inputs.</summary>
+/// <param name="AsOf">The end of the window; null means the latest event timestamp read.</param>
+public sealed record HuntOptions(IReadOnlyList<string> Paths, TuningFile Tuning, DateTime? AsOf = null, TimeSpan? Window = null, bool Strict = false)
+{
+    public static readonly TimeSpan DefaultWindow = TimeSpan.FromHours(24);
+
+    public TimeSpan EffectiveWindow => Window ?? DefaultWindow;
+
+    public BeaconScoring Scoring { get; init; } = BeaconScoring.Cadence;
+
+    public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>An analytic that did not run, or ran blind on some inputs, and why.</summary>
+public sealed record SkippedAnalytic(string Analytic, string Reason);
+
+/// <summary>What a hunt found, what it set aside, and the account of how it got there.</summary>
+public sealed record HuntResult(
+    IReadOnlyList<Finding> Findings,
+    IReadOnlyList<Finding> Suppressed,
+    IngestLog Log,
+    ChannelSet Channels,
+    bool AsOfFromData,
+    IReadOnlyList<SkippedAnalytic> Skipped,
+    TimeSpan Elapsed);
+
+/// <summary>
+/// The pipeline for Cadence's own analytics: read every input once, group into channels on the
+/// readers' threads, run each analytic over the channels, then apply the fleet-wide policy.
+/// </summary>
+public static class Hunt
+{
+    public static IReadOnlyList<IChannelAnalytic> AnalyticsFor(BeaconScoring scoring) =>
+        [scoring == BeaconScoring.Rita ? new RitaAnalytic() : new BeaconAnalytic()];
+
+    public static HuntResult Run(HuntOptions options, ReadProgress? progress = null)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var log = new IngestLog(options.Strict);
+        using var pool = new StringPool();
+        var reader = new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = options.DegreeOfParallelism, Progress = progress ?? new ReadProgress() });
+        var scope = new ChannelScope(options.Tuning.Beacon.WebPorts.ToHashSet());
+        var window = options.Scoring == BeaconScoring.Rita && RitaAnalytic.GatherWindow > options.EffectiveWindow ? RitaAnalytic.GatherWindow : options.EffectiveWindow;
+        using var grouping = new ChannelGrouping(scope, window, options.AsOf,
+            new ChannelLimits(MaxConnections: options.Tuning.Beacon.MaxConnectionsPerChannel));
+        reader.ReadInto(options.Paths, grouping);
+        var channels = grouping.Complete(log.LatestEventTicks);
+
+        var context = new HuntContext(channels, options.Tuning);
+        var skipped = new List<SkippedAnalytic>();
+        var raw = new List<Finding>();
+        foreach (var analytic in AnalyticsFor(options.Scoring))
+        {
+            var blind = log.Inputs.Where(i => i.EventsRead > 0 && (i.Provides & analytic.Requires) != analytic.Requires).ToList();
+            foreach (var input in blind)
+                skipped.Add(new SkippedAnalytic(analytic.Name, $"{input.Input.DisplayName} ({input.Format}) lacks {analytic.Requires & ~input.Provides}"));
+            raw.AddRange(analytic.Evaluate(context));
+        }
+
+        var outcome = FindingPolicy.Apply(raw, context);
+        return new HuntResult(outcome.Findings, outcome.Suppressed, log, channels, options.AsOf is null, skipped, stopwatch.Elapsed);
+    }
+}

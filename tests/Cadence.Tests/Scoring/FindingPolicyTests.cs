@@ -1,0 +1,116 @@
+using Cadence.Analytics;
+using Cadence.Channels;
+using Cadence.Scoring;
+using Cadence.Scoring.Tuning;
+using Cadence.Telemetry;
+
+namespace Cadence.Tests.Scoring;
+
+public class FindingPolicyTests
+{
+    /// <summary>A fleet of <paramref name="devices"/> devices, the first <paramref name="reaching"/> of them reaching <paramref name="destination"/>.</summary>
+    private static HuntContext Fleet(int devices, int reaching, string destination = "c2.example", TuningFile? tuning = null)
+    {
+        using var grouping = new ChannelGrouping(new ChannelScope(new HashSet<int> { 443 }), TimeSpan.FromHours(24), null);
+        for (var d = 0; d < devices; d++)
+        {
+            grouping.Accept(Events.At(Events.T0, device: $"ws-{d}", url: "unrelated.example"));
+            if (d < reaching)
+                grouping.Accept(Events.At(Events.T0, device: $"ws-{d}", url: destination));
+        }
+        return new HuntContext(grouping.Complete(null), tuning ?? TuningFile.Default);
+    }
+
+    private static Finding Beacon(HuntContext context, Severity severity, string device = "ws-0", string process = "beacon.exe",
+        string destination = "c2.example", double period = 60, string analytic = "beacon") => new()
+    {
+        Device = device, Process = process, Destination = destination, Analytic = analytic, Score = 0.8, Severity = severity,
+        PeriodSeconds = analytic == "beacon" ? period : null, Prevalence = context.PrevalenceOf(destination),
+    };
+
+    [Fact]
+    public void A_rare_destination_raises_severity_and_says_why()
+    {
+        var context = Fleet(50, 1);
+
+        var outcome = FindingPolicy.Apply([Beacon(context, Severity.Medium)], context);
+
+        var f = Assert.Single(outcome.Findings);
+        Assert.Equal(Severity.High, f.Severity);
+        Assert.Contains(f.Reasons, r => r == "rare destination: 1 of 50 devices reach it");
+    }
+
+    [Fact]
+    public void Info_stays_info_however_rare()
+    {
+        var context = Fleet(50, 1);
+
+        Assert.Equal(Severity.Info, Assert.Single(FindingPolicy.Apply([Beacon(context, Severity.Info)], context).Findings).Severity);
+    }
+
+    [Fact]
+    public void Fleet_software_at_the_same_cadence_is_lowered_but_a_different_cadence_is_not()
+    {
+        var context = Fleet(50, 40, "updates.vendor.example");
+        var fleet = Enumerable.Range(0, 40).Select(d => Beacon(context, Severity.Critical, device: $"ws-{d}", destination: "updates.vendor.example", period: 3600 + d)).ToList();
+        var odd = Beacon(context, Severity.Critical, device: "ws-7", process: "other.exe", destination: "updates.vendor.example", period: 60);
+
+        var outcome = FindingPolicy.Apply([.. fleet, odd], context);
+
+        var lowered = outcome.Findings.Where(f => f.Process == "beacon.exe").ToList();
+        Assert.All(lowered, f => Assert.True(f.Severity < Severity.Critical));
+        Assert.All(lowered, f => Assert.Contains(f.Reasons, r => r.StartsWith("fleet software: 40 of 50 devices", StringComparison.Ordinal)));
+        Assert.Equal(Severity.Critical, outcome.Findings.Single(f => f.Process == "other.exe").Severity);
+    }
+
+    [Fact]
+    public void A_small_fleet_has_no_prevalence_verdict()
+    {
+        var context = Fleet(3, 1);
+
+        Assert.Equal(Severity.Medium, Assert.Single(FindingPolicy.Apply([Beacon(context, Severity.Medium)], context).Findings).Severity);
+    }
+
+    [Fact]
+    public void Another_analytic_on_the_same_channel_raises_the_beacon()
+    {
+        var context = Fleet(3, 1);
+        var beacon = Beacon(context, Severity.Medium);
+        var agent = Beacon(context, Severity.High, analytic: "user-agent");
+
+        var outcome = FindingPolicy.Apply([beacon, agent], context);
+
+        var raised = outcome.Findings.Single(f => f.Analytic == "beacon");
+        Assert.Equal(Severity.High, raised.Severity);
+        Assert.Contains("also flagged on this channel by: user-agent", raised.Reasons);
+    }
+
+    [Fact]
+    public void The_allowlist_needs_process_and_domain_and_names_its_entry()
+    {
+        var context = Fleet(3, 1, "outlook.office.com");
+        var browser = Beacon(context, Severity.High, process: "chrome.exe", destination: "outlook.office.com");
+        var injected = Beacon(context, Severity.High, process: "chrome.exe", destination: "c2.example");
+
+        var outcome = FindingPolicy.Apply([browser, injected], context);
+
+        var suppressed = Assert.Single(outcome.Suppressed);
+        Assert.Equal("outlook.office.com", suppressed.Destination);
+        Assert.NotNull(suppressed.SuppressedBy);
+        Assert.Equal("c2.example", Assert.Single(outcome.Findings).Destination);
+    }
+
+    [Fact]
+    public void A_known_bad_indicator_is_critical_and_never_allowlisted()
+    {
+        var tuning = TuningFile.Parse("known_bad:\n  domains: [office.com]\n", "test.yaml");
+        var context = Fleet(3, 1, "outlook.office.com", tuning);
+
+        var outcome = FindingPolicy.Apply([Beacon(context, Severity.Low, process: "chrome.exe", destination: "outlook.office.com")], context);
+
+        var f = Assert.Single(outcome.Findings);
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Contains(f.Reasons, r => r.StartsWith("known-bad indicator", StringComparison.Ordinal));
+        Assert.Empty(outcome.Suppressed);
+    }
+}
