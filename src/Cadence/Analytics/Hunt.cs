@@ -53,7 +53,10 @@ public sealed record HuntResult(
 public static class Hunt
 {
     public static IReadOnlyList<IChannelAnalytic> AnalyticsFor(BeaconScoring scoring) =>
-        [scoring == BeaconScoring.Rita ? new RitaAnalytic() : new BeaconAnalytic()];
+        scoring == BeaconScoring.Rita
+            ? [new RitaAnalytic()]
+            : [new BeaconAnalytic(),
+                new Sessions.WebSocketAnalytic(), new Sessions.LongConnectionAnalytic(), new Tls.Ja3Analytic()];
 
     public static HuntResult Run(HuntOptions options, ReadProgress? progress = null)
     {

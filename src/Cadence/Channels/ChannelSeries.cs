@@ -48,6 +48,9 @@ public sealed class ChannelSeries
 
     public long WebSocketUpgrades { get; private set; }
 
+    /// <summary>Events carrying a JA3 (TLS handshakes the sensor fingerprinted): how often <see cref="Ja3"/> was seen, not how many values.</summary>
+    public long Ja3Handshakes { get; private set; }
+
     /// <summary>Sum of connection durations where the source logs them (Zeek duration).</summary>
     public long DurationTicksTotal { get; private set; }
 
@@ -125,8 +128,12 @@ public sealed class ChannelSeries
         }
         if (e.WebSocketUpgrade == true)
             WebSocketUpgrades++;
-        if (!string.IsNullOrEmpty(e.Ja3) && _ja3.Count < limits.MaxDistinct)
-            _ja3.Add(e.Ja3);
+        if (!string.IsNullOrEmpty(e.Ja3))
+        {
+            Ja3Handshakes++;
+            if (_ja3.Count < limits.MaxDistinct)
+                _ja3.Add(e.Ja3);
+        }
         if (!string.IsNullOrEmpty(e.Ja3s) && _ja3s.Count < limits.MaxDistinct)
             _ja3s.Add(e.Ja3s);
         if (!string.IsNullOrEmpty(e.ProcessCommandLine) && _commandLines.Count < limits.MaxCommandLines)
@@ -179,6 +186,7 @@ public sealed class ChannelSeries
         HttpEvents += other.HttpEvents;
         MissingUserAgent += other.MissingUserAgent;
         WebSocketUpgrades += other.WebSocketUpgrades;
+        Ja3Handshakes += other.Ja3Handshakes;
         DurationTicksTotal += other.DurationTicksTotal;
         LongestDurationTicks = Math.Max(LongestDurationTicks, other.LongestDurationTicks);
         if (other.FirstTicks < FirstTicks)

@@ -17,7 +17,7 @@ public static class FindingPolicy
 {
     // Below this many devices "rare" and "common" mean nothing: every destination of a single
     // host is reached by 100 % of the fleet.
-    private const int MinFleetForPrevalence = 10;
+    private const int MinFleetForPrevalence = Rarity.MinFleetDevices;
 
     // A channel whose period is within this share of the median period of the destination's
     // other channels beacons "at the same cadence" as them.

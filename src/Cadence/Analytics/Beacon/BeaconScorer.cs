@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Cadence.Analytics.Beacon;
 
 /// <summary>What the beacon score needs to know beyond the series itself.</summary>
@@ -57,7 +59,7 @@ public sealed record BeaconAssessment
     /// <summary>How long the beacon kept going, against the time a steady beacon needs to show itself.</summary>
     public double Persistence { get; init; }
 
-    /// <summary>Confidence from the number of check-ins: 0.75 at 6, full from 11.</summary>
+    /// <summary>Confidence from the number of check-ins against the jitter: 0.75 at 6 for a metronome, full from 11 x (1 + 2 x spread).</summary>
     public double Support { get; init; }
 
     /// <summary>The combined score in [0, 1].</summary>
@@ -94,6 +96,9 @@ public static class BeaconScorer
     // at 50 % jitter spreads 0.53, human activity (exponential gaps) above 3.
     private const double FullSpread = 0.2;
     private const double ZeroSpread = 1.6;
+
+    // Check-ins a metronome needs for full confidence; a jittered rhythm needs more (see Assess).
+    private const double FullSupportCheckIns = 11;
 
     // The time a steady beacon needs to show itself: six hours, or twelve periods for slow ones.
     private static readonly TimeSpan PersistenceTarget = TimeSpan.FromHours(6);
@@ -148,7 +153,10 @@ public static class BeaconScorer
         var target = Math.Min(parameters.Window.TotalSeconds, Math.Max(PersistenceTarget.TotalSeconds, PersistencePeriods * period));
         var persistence = target > 0 ? Clamp01(activeSeconds / target) : 1;
 
-        var support = Math.Min(1, 0.5 + (checkIns.Count - 1) / 20.0);
+        // The looser the rhythm, the more check-ins it takes to tell it from chance: a handful of
+        // a human's visits can land at similar intervals, a handful of metronome ticks cannot.
+        var checkInsForFullSupport = FullSupportCheckIns * (1 + 2 * spread);
+        var support = Math.Min(1, 0.5 + 0.5 * (checkIns.Count - 1) / (checkInsForFullSupport - 1));
         var combined = sizeConsistency is { } size
             ? 0.55 * regularity + 0.20 * size + 0.25 * persistence
             : 0.70 * regularity + 0.30 * persistence;
@@ -156,9 +164,9 @@ public static class BeaconScorer
 
         var reasons = new List<string>
         {
-            $"period {Seconds.Format(period)}, intervals {Seconds.Format(low)} to {Seconds.Format(high)} (jitter ±{jitter:P0})",
+            string.Create(CultureInfo.InvariantCulture, $"period {Seconds.Format(period)}, intervals {Seconds.Format(low)} to {Seconds.Format(high)} (jitter ±{jitter * 100:0} %)"),
             $"{Plural(checkIns.Count, "check-in")} over {Seconds.Format((lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond)}"
-                + (checkIns.Count < 11 ? " (few: confidence reduced)" : string.Empty),
+                + (support < 1 ? string.Create(CultureInfo.InvariantCulture, $" (few for this jitter: confidence {support:0.00})") : string.Empty),
         };
         if (fold.Missed > 0)
             reasons.Add($"{Plural(fold.Missed, "missed check-in")} inferred from intervals of whole periods");
@@ -172,8 +180,8 @@ public static class BeaconScorer
         {
             null when sizesKnown == 0 => "bytes sent unknown in this telemetry: data size not scored",
             null => $"bytes sent known for only {sizesKnown} check-ins: data size not scored",
-            >= 0.9 => $"bytes sent nearly constant (about {typicalSize:N0} per check-in)",
-            _ => $"bytes sent vary (median {typicalSize:N0} per check-in)",
+            >= 0.9 => string.Create(CultureInfo.InvariantCulture, $"bytes sent nearly constant (about {typicalSize:N0} per check-in)"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"bytes sent vary (median {typicalSize:N0} per check-in)"),
         });
 
         return new BeaconAssessment
@@ -311,5 +319,6 @@ public static class BeaconScorer
 
     private static double Clamp01(double value) => Math.Clamp(value, 0, 1);
 
-    private static string Plural(int count, string noun) => count == 1 ? $"1 {noun}" : $"{count:N0} {noun}s";
+    private static string Plural(int count, string noun) =>
+        count == 1 ? $"1 {noun}" : string.Create(CultureInfo.InvariantCulture, $"{count:N0} {noun}s");
 }

@@ -58,6 +58,12 @@ public sealed record KnownBad
         }
     }
 
+    /// <summary>The user's fingerprint files (<c>known_bad.ja3_files</c>), as written in the tuning file.</summary>
+    public IReadOnlyList<string> Ja3Files { get; init; } = [];
+
+    /// <summary>Known-bad TLS client fingerprints: the shipped known-bad-ja3.csv and the entries of <see cref="Ja3Files"/>.</summary>
+    public KnownBadJa3 Ja3 { get; init; } = KnownBadJa3.Shipped;
+
     /// <summary>True when <paramref name="destination"/> (a host name, or an address) or <paramref name="ip"/> is an indicator.</summary>
     public bool Matches(string? destination, string? ip) => Match(destination, ip) is not null;
 
@@ -98,7 +104,7 @@ public sealed record KnownBad
     }
 
     public bool Equals(KnownBad? other) =>
-        other is not null && Domains.SequenceEqual(other.Domains) && Ips.SequenceEqual(other.Ips);
+        other is not null && Domains.SequenceEqual(other.Domains) && Ips.SequenceEqual(other.Ips) && Ja3Files.SequenceEqual(other.Ja3Files);
 
     public override int GetHashCode() => HashCode.Combine(Domains.Count, Ips.Count);
 }

@@ -142,13 +142,46 @@ internal sealed class TuningBinder(TuningErrors errors)
 
     private KnownBad? BindKnownBad(YamlNode? node, string path)
     {
-        var fields = Map(node, path, "domains", "ips");
+        var fields = Map(node, path, "domains", "ips", "ja3_files");
         if (fields is null)
             return null;
         var domains = Texts(fields["domains"], Join(path, "domains"), value => NameMatching.DomainProblem(value, requireTwoLabels: false));
         var ips = Texts(fields["ips"], Join(path, "ips"), IpProblem);
-        return new KnownBad(ValueList.Of(domains?.Select(d => d.Value) ?? []), ValueList.Of(ips?.Select(i => i.Value) ?? []));
+        var ja3Files = Texts(fields["ja3_files"], Join(path, "ja3_files"), static _ => null) ?? [];
+        var ja3 = new List<KnownBadJa3Entry>();
+        for (var i = 0; i < ja3Files.Count; i++)
+            ja3.AddRange(BindJa3File(ja3Files[i].Value, ja3Files[i].Node, $"{path}.ja3_files[{i}]"));
+        return new KnownBad(ValueList.Of(domains?.Select(d => d.Value) ?? []), ValueList.Of(ips?.Select(i => i.Value) ?? []))
+        {
+            Ja3Files = ValueList.Of(ja3Files.Select(f => f.Value)),
+            Ja3 = KnownBadJa3.Shipped.With(ja3),
+        };
     }
+
+    /// <summary>A user's fingerprint file, relative to the tuning file that names it; its every bad line is an error.</summary>
+    private List<KnownBadJa3Entry> BindJa3File(string file, YamlNode node, string path)
+    {
+        var directory = node.Source.IsDefault ? null : Path.GetDirectoryName(Path.GetFullPath(node.Source.File));
+        var full = Path.IsPathRooted(file) || directory is null ? file : Path.Combine(directory, file);
+        string text;
+        try
+        {
+            var info = new FileInfo(full);
+            if (info.Exists && info.Length > TuningFile.MaxFileBytes)
+            {
+                Error(node, path, $"{YamlScalar.Quote(file)} is larger than {TuningFile.MaxFileBytes >> 20} MB: not a fingerprint file");
+                return [];
+            }
+            text = File.ReadAllText(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            Error(node, path, $"cannot read {YamlScalar.Quote(file)}: {ex.Message}");
+            return [];
+        }
+        return KnownBadJa3.Parse(text, file, (line, column, message) => errors.Add(file, line, column, path, message));
+    }
+
 
     private SuspiciousProcesses? BindSuspiciousProcesses(YamlNode? node, string path)
     {

@@ -73,7 +73,7 @@ internal sealed class SquidLineMapper(StringPool pool, InputFile input)
     {
         const TelemetryFields request = TelemetryFields.Timestamp | TelemetryFields.DeviceName | TelemetryFields.LocalIP
             | TelemetryFields.ActionType | TelemetryFields.RemotePort | TelemetryFields.RemoteUrl | TelemetryFields.DestinationHost
-            | TelemetryFields.HttpMethod | TelemetryFields.StatusCode | TelemetryFields.ReceivedBytes;
+            | TelemetryFields.HttpMethod | TelemetryFields.StatusCode | TelemetryFields.ReceivedBytes | TelemetryFields.WebSocketUpgrade;
         return layout switch
         {
             // Only the native layout names the server (%<a) and the time taken (%tr).
@@ -239,6 +239,9 @@ internal sealed class SquidLineMapper(StringPool pool, InputFile input)
             UserAgent = userAgent,
             // 000 is Squid's "no reply": there is no status, not a status 0.
             StatusCode = status == 0 ? null : status,
+            // Squid logs no request headers: a 101 (a plain ws:// request through the proxy) is the
+            // only sign of an upgrade; a wss:// one is a CONNECT tunnel whose upgrade it cannot see.
+            WebSocketUpgrade = status == 101 ? true : null,
             Provenance = new Provenance(input, line),
         });
     }

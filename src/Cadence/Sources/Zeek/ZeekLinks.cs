@@ -12,6 +12,13 @@ internal sealed record ZeekHttp(
     public string? DestinationHost =>
         Method == "CONNECT" && !string.IsNullOrEmpty(Uri) ? StripPort(Uri) : string.IsNullOrEmpty(Host) ? null : StripPort(Host);
 
+    /// <summary>
+    /// True on a 101 Switching Protocols answer: http.log has no Upgrade header column by default,
+    /// and a browser or implant asking for a WebSocket is what a 101 answers (an h2c upgrade, the
+    /// other use of 101, is all but unused by clients). Null otherwise: nothing says it was not.
+    /// </summary>
+    public bool? WebSocketUpgrade => StatusCode == 101 ? true : null;
+
     /// <summary>The URL in Defender's RemoteUrl style: CONNECT keeps host:port, a request gets http://host/path.</summary>
     public string? Url => Method == "CONNECT" ? Uri : Host is null ? Uri : $"http://{Host}{Uri}";
 
@@ -134,6 +141,7 @@ internal sealed class ZeekLinks
                 HttpMethod = record.Method,
                 UserAgent = record.UserAgent,
                 StatusCode = record.StatusCode,
+                WebSocketUpgrade = record.WebSocketUpgrade,
                 Provenance = record.Provenance,
             };
         }

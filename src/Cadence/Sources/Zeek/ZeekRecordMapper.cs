@@ -68,7 +68,7 @@ internal static class ZeekFields
             ZeekLogKind.Conn => common | TelemetryFields.Protocol | TelemetryFields.Duration | TelemetryFields.ConnectionState
                 | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes | TelemetryFields.SentIpBytes,
             ZeekLogKind.Http => common | TelemetryFields.DestinationHost | TelemetryFields.RemoteUrl | TelemetryFields.HttpMethod
-                | TelemetryFields.UserAgent | TelemetryFields.StatusCode,
+                | TelemetryFields.UserAgent | TelemetryFields.StatusCode | TelemetryFields.WebSocketUpgrade,
             ZeekLogKind.Ssl => common | TelemetryFields.DestinationHost | TelemetryFields.Ja3 | TelemetryFields.Ja3s,
             _ => TelemetryFields.None,
         };
@@ -234,6 +234,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
             HttpMethod = http?.Method,
             UserAgent = http?.UserAgent,
             StatusCode = http?.StatusCode,
+            WebSocketUpgrade = http?.WebSocketUpgrade,
             Ja3 = ssl?.Ja3,
             Ja3s = ssl?.Ja3s,
         };
