@@ -73,8 +73,13 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
     public void Accept(in NetworkEvent e)
     {
         var partial = _partials.Value!;
-        partial.Devices.Add(e.DeviceName);
-        var role = _scope.RoleOf(e);
+        // Events come in runs from one device: skip the set when the device is the last one seen.
+        if (!ReferenceEquals(e.DeviceName, partial.LastDevice))
+        {
+            partial.Devices.Add(e.DeviceName);
+            partial.LastDevice = e.DeviceName;
+        }
+        var role = _scope.RoleOf(e, partial.Actions.Of(e.ActionType));
         partial.ByRole[(int)role]++;
         if (role is ChannelRole.NotOutbound or ChannelRole.InternalDestination or ChannelRole.NotWeb)
             return;
@@ -167,6 +172,10 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
         public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
 
         public DestinationNames Names { get; } = new();
+
+        public ActionKinds Actions { get; } = new();
+
+        public string? LastDevice { get; set; }
 
         public long OutsideWindow { get; set; }
 

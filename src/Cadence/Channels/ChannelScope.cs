@@ -37,12 +37,14 @@ public sealed class ChannelScope(IReadOnlySet<int> webPorts)
 {
     public IReadOnlySet<int> WebPorts { get; } = webPorts;
 
-    public ChannelRole RoleOf(in NetworkEvent e)
+    public ChannelRole RoleOf(in NetworkEvent e) => RoleOf(e, KindOf(e.ActionType));
+
+    /// <summary>As <see cref="RoleOf(in NetworkEvent)"/>, with the action already classified (see <see cref="ActionKinds"/>).</summary>
+    public ChannelRole RoleOf(in NetworkEvent e, ActionKind kind)
     {
-        var action = e.ActionType;
-        if (action.EndsWith("Inspected", StringComparison.Ordinal))
+        if (kind == ActionKind.Inspection)
             return ChannelRole.Inspection;
-        if (action is "InboundConnectionAccepted" or "ListeningConnectionCreated")
+        if (kind == ActionKind.Inbound)
             return ChannelRole.NotOutbound;
 
         var named = !string.IsNullOrEmpty(e.DestinationHost) || !string.IsNullOrEmpty(e.RemoteUrl);
@@ -51,7 +53,17 @@ public sealed class ChannelScope(IReadOnlySet<int> webPorts)
         var webEvidence = e.HttpMethod is not null || e.UserAgent is not null || e.Ja3 is not null || !string.IsNullOrEmpty(e.DestinationHost);
         if (!webEvidence && !WebPorts.Contains(e.RemotePort))
             return ChannelRole.NotWeb;
-        return IsFailure(action) ? ChannelRole.Failed : ChannelRole.Connection;
+        return kind == ActionKind.Failure ? ChannelRole.Failed : ChannelRole.Connection;
+    }
+
+    /// <summary>What an action verb says about the connection, whatever the destination.</summary>
+    public static ActionKind KindOf(string action)
+    {
+        if (action.EndsWith("Inspected", StringComparison.Ordinal))
+            return ActionKind.Inspection;
+        if (action is "InboundConnectionAccepted" or "ListeningConnectionCreated")
+            return ActionKind.Inbound;
+        return IsFailure(action) ? ActionKind.Failure : ActionKind.Attempt;
     }
 
     /// <summary>Public, or unclassified (a proxy log that names no server address): not known to stay inside.</summary>
@@ -82,6 +94,36 @@ public sealed class ChannelScope(IReadOnlySet<int> webPorts)
                 return host;
         }
         return e.RemoteIP;
+    }
+}
+
+/// <summary>What an action verb says: <see cref="ChannelScope.KindOf"/>.</summary>
+public enum ActionKind
+{
+    Attempt,
+    Failure,
+    Inspection,
+    Inbound,
+}
+
+/// <summary>
+/// Remembers <see cref="ChannelScope.KindOf"/> per action string: readers intern the handful of
+/// verbs a source uses, so the case-insensitive scans run once per verb, not once per event.
+/// One instance per thread.
+/// </summary>
+public sealed class ActionKinds
+{
+    private const int MaxRemembered = 4096;
+    private readonly Dictionary<string, ActionKind> _kinds = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
+
+    public ActionKind Of(string action)
+    {
+        if (_kinds.TryGetValue(action, out var kind))
+            return kind;
+        kind = ChannelScope.KindOf(action);
+        if (_kinds.Count < MaxRemembered)
+            _kinds[action] = kind;
+        return kind;
     }
 }
 
