@@ -18,7 +18,7 @@ public sealed class FindingsTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         using var json = JsonDocument.Parse(run.Out);
-        var beacon = json.RootElement.EnumerateArray().Single(f => f.GetProperty("process").GetString() == "rundll32.exe");
+        var beacon = json.RootElement.EnumerateArray().Single(f => f.GetProperty("process").GetString() == "rundll32.exe" && f.GetProperty("analytic").GetString() == "beacon");
         foreach (var field in new[]
         {
             "device", "process", "destination", "remoteIPs", "remotePorts", "analytic", "score", "severity", "connectionCount",

@@ -56,7 +56,8 @@ public static class Hunt
         scoring == BeaconScoring.Rita
             ? [new RitaAnalytic()]
             : [new BeaconAnalytic(),
-                new Sessions.WebSocketAnalytic(), new Sessions.LongConnectionAnalytic(), new Tls.Ja3Analytic()];
+                new Sessions.WebSocketAnalytic(), new Sessions.LongConnectionAnalytic(), new Tls.Ja3Analytic(),
+                new UserAgents.UserAgentAnalytic(), new Processes.ProcessAnalytic()];
 
     public static HuntResult Run(HuntOptions options, ReadProgress? progress = null)
     {
@@ -71,7 +72,7 @@ public static class Hunt
         reader.ReadInto(options.Paths, grouping);
         var channels = grouping.Complete(log.LatestEventTicks);
 
-        var context = new HuntContext(channels, options.Tuning);
+        var context = new HuntContext(channels, options.Tuning) { InputFields = [.. log.Inputs.Select(i => i.Provides)] };
         var skipped = new List<SkippedAnalytic>();
         var raw = new List<Finding>();
         foreach (var analytic in AnalyticsFor(options.Scoring))

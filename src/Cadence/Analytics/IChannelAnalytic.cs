@@ -41,6 +41,9 @@ public sealed class HuntContext
 
     public TuningFile Tuning { get; }
 
+    /// <summary>What each input provides (empty when unknown): an analytic can tell a field no input logs from a value no event had.</summary>
+    public IReadOnlyList<TelemetryFields> InputFields { get; init; } = [];
+
     public int FleetDevices => Channels.Devices.Count;
 
     public Prevalence PrevalenceOf(string destination) =>

@@ -19,6 +19,7 @@ public sealed class ChannelSeries
 {
     private ChannelConnection[] _connections = new ChannelConnection[4];
     private readonly Dictionary<string, int> _userAgents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _userAgentLastTicks = new(StringComparer.Ordinal);
     private readonly HashSet<string> _remoteIPs = new(StringComparer.Ordinal);
     private readonly HashSet<int> _remotePorts = [];
     private readonly HashSet<string> _ja3 = new(StringComparer.Ordinal);
@@ -57,6 +58,12 @@ public sealed class ChannelSeries
     public long LongestDurationTicks { get; private set; }
 
     public IReadOnlyDictionary<string, int> UserAgents => _userAgents;
+
+    /// <summary>
+    /// When each of <see cref="UserAgents"/> was last sent: the window is known only at the end of
+    /// a read, and a user agent whose every request fell out of it must not count.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> UserAgentLastTicks => _userAgentLastTicks;
 
     public IReadOnlySet<string> RemoteIPs => _remoteIPs;
 
@@ -125,6 +132,9 @@ public sealed class ChannelSeries
                 _userAgents[e.UserAgent] = seen + 1;
             else if (_userAgents.Count < limits.MaxDistinct)
                 _userAgents[e.UserAgent] = 1;
+            if (e.UserAgent is not null && _userAgents.ContainsKey(e.UserAgent)
+                && (!_userAgentLastTicks.TryGetValue(e.UserAgent, out var last) || e.TimestampTicks > last))
+                _userAgentLastTicks[e.UserAgent] = e.TimestampTicks;
         }
         if (e.WebSocketUpgrade == true)
             WebSocketUpgrades++;
@@ -201,6 +211,11 @@ public sealed class ChannelSeries
                 _userAgents[agent] = seen + count;
             else if (_userAgents.Count < limits.MaxDistinct)
                 _userAgents[agent] = count;
+        }
+        foreach (var (agent, last) in other._userAgentLastTicks)
+        {
+            if (_userAgents.ContainsKey(agent) && (!_userAgentLastTicks.TryGetValue(agent, out var mine) || last > mine))
+                _userAgentLastTicks[agent] = last;
         }
         AddCapped(_remoteIPs, other._remoteIPs, limits.MaxDistinct);
         AddCapped(_remotePorts, other._remotePorts, limits.MaxDistinct);

@@ -61,6 +61,9 @@ public sealed record KnownBad
     /// <summary>The user's fingerprint files (<c>known_bad.ja3_files</c>), as written in the tuning file.</summary>
     public IReadOnlyList<string> Ja3Files { get; init; } = [];
 
+    /// <summary>The user's own user agents (<c>known_bad.user_agents</c>), matched as substrings ignoring case by the user-agent analytic.</summary>
+    public IReadOnlyList<string> UserAgents { get; init; } = [];
+
     /// <summary>Known-bad TLS client fingerprints: the shipped known-bad-ja3.csv and the entries of <see cref="Ja3Files"/>.</summary>
     public KnownBadJa3 Ja3 { get; init; } = KnownBadJa3.Shipped;
 
@@ -104,7 +107,7 @@ public sealed record KnownBad
     }
 
     public bool Equals(KnownBad? other) =>
-        other is not null && Domains.SequenceEqual(other.Domains) && Ips.SequenceEqual(other.Ips) && Ja3Files.SequenceEqual(other.Ja3Files);
+        other is not null && Domains.SequenceEqual(other.Domains) && Ips.SequenceEqual(other.Ips) && Ja3Files.SequenceEqual(other.Ja3Files) && UserAgents.SequenceEqual(other.UserAgents);
 
     public override int GetHashCode() => HashCode.Combine(Domains.Count, Ips.Count);
 }

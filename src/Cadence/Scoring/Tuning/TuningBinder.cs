@@ -142,7 +142,7 @@ internal sealed class TuningBinder(TuningErrors errors)
 
     private KnownBad? BindKnownBad(YamlNode? node, string path)
     {
-        var fields = Map(node, path, "domains", "ips", "ja3_files");
+        var fields = Map(node, path, "domains", "ips", "ja3_files", "user_agents");
         if (fields is null)
             return null;
         var domains = Texts(fields["domains"], Join(path, "domains"), value => NameMatching.DomainProblem(value, requireTwoLabels: false));
@@ -151,8 +151,11 @@ internal sealed class TuningBinder(TuningErrors errors)
         var ja3 = new List<KnownBadJa3Entry>();
         for (var i = 0; i < ja3Files.Count; i++)
             ja3.AddRange(BindJa3File(ja3Files[i].Value, ja3Files[i].Node, $"{path}.ja3_files[{i}]"));
+        var userAgents = Texts(fields["user_agents"], Join(path, "user_agents"), value =>
+            value.Trim().Length < 3 ? $"{YamlScalar.Quote(value)} is too short: under 3 characters it would match ordinary user agents" : null);
         return new KnownBad(ValueList.Of(domains?.Select(d => d.Value) ?? []), ValueList.Of(ips?.Select(i => i.Value) ?? []))
         {
+            UserAgents = ValueList.Of(userAgents?.Select(u => u.Value) ?? []),
             Ja3Files = ValueList.Of(ja3Files.Select(f => f.Value)),
             Ja3 = KnownBadJa3.Shipped.With(ja3),
         };

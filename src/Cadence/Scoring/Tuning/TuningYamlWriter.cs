@@ -93,7 +93,8 @@ internal static class TuningYamlWriter
         ("known_bad", Map(
             ("domains", List(file.KnownBad.Domains.Select(Text))),
             ("ips", List(file.KnownBad.Ips.Select(Text))),
-            ("ja3_files", List(file.KnownBad.Ja3Files.Select(Text))))),
+            ("ja3_files", List(file.KnownBad.Ja3Files.Select(Text))),
+            ("user_agents", List(file.KnownBad.UserAgents.Select(Text))))),
         ("suspicious_processes", List(file.SuspiciousProcesses.Entries.Select(entry => Map(
             ("name", Text(entry.Name)),
             ("reason", Prose(entry.Reason)))))),

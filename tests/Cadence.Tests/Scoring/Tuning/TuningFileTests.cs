@@ -62,7 +62,7 @@ public sealed class TuningFileTests : IDisposable
         var unset = new List<string>();
         Walk(TuningFile.Default, "TuningFile", unset);
         // known_bad.ja3_files is empty by design too, and a shipped fingerprint's JA3S is optional.
-        unset.RemoveAll(p => p == "TuningFile.KnownBad.Ja3Files"
+        unset.RemoveAll(p => p == "TuningFile.KnownBad.Ja3Files" || p == "TuningFile.KnownBad.UserAgents"
             || (p.StartsWith("TuningFile.KnownBad.Ja3.Entries[", StringComparison.Ordinal) && p.EndsWith("].Ja3s", StringComparison.Ordinal)));
         Assert.Equal(["TuningFile.KnownBad.Domains", "TuningFile.KnownBad.Ips"], unset);
 
