@@ -18,13 +18,25 @@ public readonly record struct ChannelConnection(long Ticks, long SentBytes, long
 public sealed class ChannelSeries
 {
     private ChannelConnection[] _connections = new ChannelConnection[4];
-    private readonly Dictionary<string, int> _userAgents = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _userAgentLastTicks = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, int> NoUserAgents = [];
+    private static readonly Dictionary<string, long> NoTicks = [];
+    private static readonly HashSet<string> NoStrings = [];
+
     private readonly HashSet<string> _remoteIPs = new(StringComparer.Ordinal);
     private readonly HashSet<int> _remotePorts = [];
-    private readonly HashSet<string> _ja3 = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _ja3s = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _commandLines = new(StringComparer.Ordinal);
+
+    // Most channels carry no HTTP or TLS details: these are made on first use, so a fleet's
+    // hundreds of thousands of channels do not each hold five empty collections for the GC to walk.
+    private Dictionary<string, int>? _userAgents;
+    private Dictionary<string, long>? _userAgentLastTicks;
+    private HashSet<string>? _ja3;
+    private HashSet<string>? _ja3s;
+    private HashSet<string>? _commandLines;
+
+    // The last address and port added: a channel's events repeat them, and the reference check
+    // spares hashing them again on every event.
+    private string? _lastRemoteIP;
+    private int _lastRemotePort = -1;
 
     public int Count { get; private set; }
 
@@ -57,23 +69,23 @@ public sealed class ChannelSeries
 
     public long LongestDurationTicks { get; private set; }
 
-    public IReadOnlyDictionary<string, int> UserAgents => _userAgents;
+    public IReadOnlyDictionary<string, int> UserAgents => _userAgents ?? NoUserAgents;
 
     /// <summary>
     /// When each of <see cref="UserAgents"/> was last sent: the window is known only at the end of
     /// a read, and a user agent whose every request fell out of it must not count.
     /// </summary>
-    public IReadOnlyDictionary<string, long> UserAgentLastTicks => _userAgentLastTicks;
+    public IReadOnlyDictionary<string, long> UserAgentLastTicks => _userAgentLastTicks ?? NoTicks;
 
     public IReadOnlySet<string> RemoteIPs => _remoteIPs;
 
     public IReadOnlySet<int> RemotePorts => _remotePorts;
 
-    public IReadOnlySet<string> Ja3 => _ja3;
+    public IReadOnlySet<string> Ja3 => _ja3 ?? NoStrings;
 
-    public IReadOnlySet<string> Ja3s => _ja3s;
+    public IReadOnlySet<string> Ja3s => _ja3s ?? NoStrings;
 
-    public IReadOnlySet<string> CommandLines => _commandLines;
+    public IReadOnlySet<string> CommandLines => _commandLines ?? NoStrings;
 
     /// <summary>The first event seen for the channel: evidence a finding points back to.</summary>
     public Provenance? FirstEvidence { get; private set; }
@@ -119,21 +131,27 @@ public sealed class ChannelSeries
             FirstEvidence = e.Provenance;
         }
         LastTicks = Math.Max(LastTicks, e.TimestampTicks);
-        if (e.RemoteIP.Length > 0 && _remoteIPs.Count < limits.MaxDistinct)
+        if (!ReferenceEquals(e.RemoteIP, _lastRemoteIP) && e.RemoteIP.Length > 0 && _remoteIPs.Count < limits.MaxDistinct)
+        {
             _remoteIPs.Add(e.RemoteIP);
-        if (e.RemotePort >= 0 && _remotePorts.Count < limits.MaxDistinct)
+            _lastRemoteIP = e.RemoteIP;
+        }
+        if (e.RemotePort != _lastRemotePort && e.RemotePort >= 0 && _remotePorts.Count < limits.MaxDistinct)
+        {
             _remotePorts.Add(e.RemotePort);
+            _lastRemotePort = e.RemotePort;
+        }
         if (e.HttpMethod is not null || e.UserAgent is not null)
         {
             HttpEvents++;
             if (string.IsNullOrWhiteSpace(e.UserAgent))
                 MissingUserAgent++;
-            else if (_userAgents.TryGetValue(e.UserAgent, out var seen))
+            else if ((_userAgents ??= new(StringComparer.Ordinal)).TryGetValue(e.UserAgent, out var seen))
                 _userAgents[e.UserAgent] = seen + 1;
             else if (_userAgents.Count < limits.MaxDistinct)
                 _userAgents[e.UserAgent] = 1;
-            if (e.UserAgent is not null && _userAgents.ContainsKey(e.UserAgent)
-                && (!_userAgentLastTicks.TryGetValue(e.UserAgent, out var last) || e.TimestampTicks > last))
+            if (e.UserAgent is not null && _userAgents is not null && _userAgents.ContainsKey(e.UserAgent)
+                && (!(_userAgentLastTicks ??= new(StringComparer.Ordinal)).TryGetValue(e.UserAgent, out var last) || e.TimestampTicks > last))
                 _userAgentLastTicks[e.UserAgent] = e.TimestampTicks;
         }
         if (e.WebSocketUpgrade == true)
@@ -141,12 +159,12 @@ public sealed class ChannelSeries
         if (!string.IsNullOrEmpty(e.Ja3))
         {
             Ja3Handshakes++;
-            if (_ja3.Count < limits.MaxDistinct)
+            if ((_ja3 ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
                 _ja3.Add(e.Ja3);
         }
-        if (!string.IsNullOrEmpty(e.Ja3s) && _ja3s.Count < limits.MaxDistinct)
+        if (!string.IsNullOrEmpty(e.Ja3s) && (_ja3s ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
             _ja3s.Add(e.Ja3s);
-        if (!string.IsNullOrEmpty(e.ProcessCommandLine) && _commandLines.Count < limits.MaxCommandLines)
+        if (!string.IsNullOrEmpty(e.ProcessCommandLine) && (_commandLines ??= new(StringComparer.Ordinal)).Count < limits.MaxCommandLines)
             _commandLines.Add(e.ProcessCommandLine);
     }
 
@@ -205,23 +223,28 @@ public sealed class ChannelSeries
             FirstEvidence = other.FirstEvidence;
         }
         LastTicks = Math.Max(LastTicks, other.LastTicks);
-        foreach (var (agent, count) in other._userAgents)
+        foreach (var (agent, count) in other.UserAgents)
         {
+            _userAgents ??= new(StringComparer.Ordinal);
             if (_userAgents.TryGetValue(agent, out var seen))
                 _userAgents[agent] = seen + count;
             else if (_userAgents.Count < limits.MaxDistinct)
                 _userAgents[agent] = count;
         }
-        foreach (var (agent, last) in other._userAgentLastTicks)
+        foreach (var (agent, last) in other.UserAgentLastTicks)
         {
-            if (_userAgents.ContainsKey(agent) && (!_userAgentLastTicks.TryGetValue(agent, out var mine) || last > mine))
+            _userAgentLastTicks ??= new(StringComparer.Ordinal);
+            if (UserAgents.ContainsKey(agent) && (!_userAgentLastTicks.TryGetValue(agent, out var mine) || last > mine))
                 _userAgentLastTicks[agent] = last;
         }
         AddCapped(_remoteIPs, other._remoteIPs, limits.MaxDistinct);
         AddCapped(_remotePorts, other._remotePorts, limits.MaxDistinct);
-        AddCapped(_ja3, other._ja3, limits.MaxDistinct);
-        AddCapped(_ja3s, other._ja3s, limits.MaxDistinct);
-        AddCapped(_commandLines, other._commandLines, limits.MaxCommandLines);
+        if (other._ja3 is not null)
+            AddCapped(_ja3 ??= new(StringComparer.Ordinal), other._ja3, limits.MaxDistinct);
+        if (other._ja3s is not null)
+            AddCapped(_ja3s ??= new(StringComparer.Ordinal), other._ja3s, limits.MaxDistinct);
+        if (other._commandLines is not null)
+            AddCapped(_commandLines ??= new(StringComparer.Ordinal), other._commandLines, limits.MaxCommandLines);
     }
 
     private static void AddCapped<T>(HashSet<T> into, HashSet<T> from, int cap)

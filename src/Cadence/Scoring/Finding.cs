@@ -61,6 +61,12 @@ public sealed record Finding
     /// <summary>Where the raw evidence starts: file:line of the channel's first event.</summary>
     public string? Evidence { get; init; }
 
+    /// <summary>
+    /// True when the finding rests on a known-bad indicator (a listed user agent or TLS
+    /// fingerprint): fleet prevalence never lowers it, since malware on many devices is still malware.
+    /// </summary>
+    public bool MatchesIndicator { get; init; }
+
     /// <summary>The allowlist entry that suppressed the finding; null for a finding that stands.</summary>
     public string? SuppressedBy { get; init; }
 }

@@ -62,7 +62,7 @@ public static class FindingPolicy
                     severity = SeverityThresholds.Raise(severity, rules.RareRaise);
                     reasons.Add($"rare destination: {prevalence.Devices} of {prevalence.FleetDevices} devices reach it");
                 }
-                else if (common && rules.CommonLower > 0 && SharesFleetCadence(finding, fleetPeriods))
+                else if (common && rules.CommonLower > 0 && !finding.MatchesIndicator && SharesFleetCadence(finding, fleetPeriods))
                 {
                     severity = SeverityThresholds.Raise(severity, -rules.CommonLower);
                     reasons.Add($"fleet software: {prevalence.Devices} of {prevalence.FleetDevices} devices reach it"

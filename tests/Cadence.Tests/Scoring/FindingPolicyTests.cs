@@ -64,6 +64,19 @@ public class FindingPolicyTests
     }
 
     [Fact]
+    public void A_known_bad_user_agent_to_a_common_site_is_not_lowered_as_fleet_software()
+    {
+        var context = Fleet(50, 40, "www.google.com");
+        var agent = Beacon(context, Severity.High, destination: "www.google.com", analytic: "user-agent") with { MatchesIndicator = true };
+        var routine = Beacon(context, Severity.Low, device: "ws-1", destination: "www.google.com", analytic: "process");
+
+        var outcome = FindingPolicy.Apply([agent, routine], context);
+
+        Assert.Equal(Severity.High, outcome.Findings.Single(f => f.Analytic == "user-agent").Severity);
+        Assert.Equal(Severity.Info, outcome.Findings.Single(f => f.Analytic == "process").Severity);
+    }
+
+    [Fact]
     public void A_small_fleet_has_no_prevalence_verdict()
     {
         var context = Fleet(3, 1);

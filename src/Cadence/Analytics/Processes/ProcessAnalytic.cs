@@ -32,13 +32,17 @@ public static class ProcessScorer
     /// <summary>Longest command line quoted in a reason: download cradles fit; a padded, obfuscated one is cut.</summary>
     private const int QuotedLength = 240;
 
-    public static ProcessAssessment? Assess(ProcessObservation channel, SuspiciousProcesses processes, SuspiciousCommandLines commandLines)
+    public static ProcessAssessment? Assess(ProcessObservation channel, SuspiciousProcesses processes, SuspiciousCommandLines commandLines) =>
+        Assess(channel, processes, commandLines.Match);
+
+    /// <summary>As above, with the command-line matcher given (the analytic remembers its answers per command line).</summary>
+    public static ProcessAssessment? Assess(ProcessObservation channel, SuspiciousProcesses processes, Func<string, SuspiciousCommandLine?> matchCommandLine)
     {
         var process = processes.Match(channel.Process);
         var matches = new List<(SuspiciousCommandLine, string)>();
         foreach (var commandLine in channel.CommandLines.Order(StringComparer.Ordinal))
         {
-            if (commandLines.Match(commandLine) is { } entry)
+            if (matchCommandLine(commandLine) is { } entry)
                 matches.Add((entry, commandLine));
         }
         if (process is null && matches.Count == 0)
@@ -83,11 +87,20 @@ public sealed class ProcessAnalytic : IChannelAnalytic
     {
         var tuning = context.Tuning;
         var findings = new List<Finding>();
+        // A fleet's channels share a few thousand command lines: scan each once, not once per channel
+        // (the case-insensitive search over every entry was the analytic's whole cost on a large export).
+        var matched = new Dictionary<string, SuspiciousCommandLine?>(StringComparer.Ordinal);
+        SuspiciousCommandLine? Match(string commandLine)
+        {
+            if (!matched.TryGetValue(commandLine, out var entry))
+                matched[commandLine] = entry = tuning.SuspiciousCommandLines.Match(commandLine);
+            return entry;
+        }
         foreach (var (key, series) in context.Channels.Channels)
         {
             if (key.Process.Length == 0)
                 continue;
-            var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, series.CommandLines), tuning.SuspiciousProcesses, tuning.SuspiciousCommandLines);
+            var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, series.CommandLines), tuning.SuspiciousProcesses, Match);
             if (assessment is null)
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with

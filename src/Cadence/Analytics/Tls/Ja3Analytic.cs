@@ -114,6 +114,7 @@ public sealed class Ja3Analytic : IChannelAnalytic
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, severity, prevalence) with
             {
+                MatchesIndicator = evidence.KnownBad is not null,
                 SubScores = new Dictionary<string, double?>
                 {
                     ["handshakes"] = series.Ja3Handshakes,

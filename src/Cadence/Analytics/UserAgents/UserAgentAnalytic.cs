@@ -43,6 +43,7 @@ public sealed class UserAgentAnalytic : IChannelAnalytic
             {
                 SubScores = assessment.SubScores,
                 Reasons = assessment.Reasons,
+                MatchesIndicator = assessment.Signals.Contains(UserAgentSignal.KnownBad),
             };
         });
         return [.. findings.OfType<Finding>()];
