@@ -185,7 +185,6 @@ internal sealed class TuningBinder(TuningErrors errors)
         return KnownBadJa3.Parse(text, file, (line, column, message) => errors.Add(file, line, column, path, message));
     }
 
-
     private SuspiciousProcesses? BindSuspiciousProcesses(YamlNode? node, string path)
     {
         if (List(node, path) is not { } list)
