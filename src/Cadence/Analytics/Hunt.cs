@@ -77,13 +77,27 @@ public static class Hunt
         var raw = new List<Finding>();
         foreach (var analytic in AnalyticsFor(options.Scoring))
         {
-            var blind = log.Inputs.Where(i => i.EventsRead > 0 && (i.Provides & analytic.Requires) != analytic.Requires).ToList();
+            var blind = log.Inputs.Where(i => i.EventsRead > 0 && (FieldsOf(i, log) & analytic.Requires) != analytic.Requires).ToList();
             foreach (var input in blind)
-                skipped.Add(new SkippedAnalytic(analytic.Name, $"{input.Input.DisplayName} ({input.Format}) lacks {analytic.Requires & ~input.Provides}"));
+                skipped.Add(new SkippedAnalytic(analytic.Name, $"{input.Input.DisplayName} ({input.Format}) lacks {analytic.Requires & ~FieldsOf(input, log)}"));
             raw.AddRange(analytic.Evaluate(context));
         }
 
         var outcome = FindingPolicy.Apply(raw, context);
         return new HuntResult(outcome.Findings, outcome.Suppressed, log, channels, options.AsOf is null, skipped, stopwatch.Elapsed);
     }
+
+    /// <summary>
+    /// The fields an input's events can carry: its own, plus those of the logs of the same source
+    /// that only enrich others (Zeek's http.log and ssl.log deliver no events of their own: their
+    /// user agents, hosts and fingerprints arrive on the conn.log events they are linked to).
+    /// </summary>
+    private static TelemetryFields FieldsOf(InputIngest input, IngestLog log)
+    {
+        var source = SourceFamily(input.Format);
+        return log.Inputs.Where(i => i.EventsRead == 0 && SourceFamily(i.Format) == source)
+            .Aggregate(input.Provides, (fields, i) => fields | i.Provides);
+    }
+
+    private static string SourceFamily(string format) => format.Split(' ', 2)[0];
 }

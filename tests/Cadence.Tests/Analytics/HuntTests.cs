@@ -27,6 +27,9 @@ public class HuntTests
         Assert.NotNull(beacon.Evidence);
         // The proxy itself is an internal destination: set aside, and counted.
         Assert.True(result.Channels.EventsWith(Cadence.Channels.ChannelRole.InternalDestination) > 0);
+        // http.log lends its user agents to conn.log's events: only the process analytic is blind here.
+        Assert.DoesNotContain(result.Skipped, s => s.Analytic == "user-agent");
+        Assert.Contains(result.Skipped, s => s.Analytic == "process" && s.Reason.Contains("lacks ProcessName", StringComparison.Ordinal));
     }
 
     [SkippableFact]
