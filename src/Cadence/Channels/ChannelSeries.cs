@@ -22,8 +22,13 @@ public sealed class ChannelSeries
     private static readonly Dictionary<string, long> NoTicks = [];
     private static readonly HashSet<string> NoStrings = [];
 
-    private readonly HashSet<string> _remoteIPs = new(StringComparer.Ordinal);
-    private readonly HashSet<int> _remotePorts = [];
+    // Nearly every channel uses one address and one port: those are held inline, and a set is
+    // made only for a second one (a CDN, a fallback port). Fewer objects per channel is less for
+    // the GC to walk; with hundreds of thousands of channels live, that walk was a fifth of a run.
+    private string? _remoteIP;
+    private HashSet<string>? _remoteIPs;
+    private int _remotePort = -1;
+    private HashSet<int>? _remotePorts;
 
     // Most channels carry no HTTP or TLS details: these are made on first use, so a fleet's
     // hundreds of thousands of channels do not each hold five empty collections for the GC to walk.
@@ -33,10 +38,6 @@ public sealed class ChannelSeries
     private HashSet<string>? _ja3s;
     private HashSet<string>? _commandLines;
 
-    // The last address and port added: a channel's events repeat them, and the reference check
-    // spares hashing them again on every event.
-    private string? _lastRemoteIP;
-    private int _lastRemotePort = -1;
 
     public int Count { get; private set; }
 
@@ -77,9 +78,9 @@ public sealed class ChannelSeries
     /// </summary>
     public IReadOnlyDictionary<string, long> UserAgentLastTicks => _userAgentLastTicks ?? NoTicks;
 
-    public IReadOnlySet<string> RemoteIPs => _remoteIPs;
+    public IReadOnlyCollection<string> RemoteIPs => _remoteIPs ?? (_remoteIP is null ? [] : [_remoteIP]);
 
-    public IReadOnlySet<int> RemotePorts => _remotePorts;
+    public IReadOnlyCollection<int> RemotePorts => _remotePorts ?? (_remotePort < 0 ? [] : [_remotePort]);
 
     public IReadOnlySet<string> Ja3 => _ja3 ?? NoStrings;
 
@@ -131,16 +132,8 @@ public sealed class ChannelSeries
             FirstEvidence = e.Provenance;
         }
         LastTicks = Math.Max(LastTicks, e.TimestampTicks);
-        if (!ReferenceEquals(e.RemoteIP, _lastRemoteIP) && e.RemoteIP.Length > 0 && _remoteIPs.Count < limits.MaxDistinct)
-        {
-            _remoteIPs.Add(e.RemoteIP);
-            _lastRemoteIP = e.RemoteIP;
-        }
-        if (e.RemotePort != _lastRemotePort && e.RemotePort >= 0 && _remotePorts.Count < limits.MaxDistinct)
-        {
-            _remotePorts.Add(e.RemotePort);
-            _lastRemotePort = e.RemotePort;
-        }
+        AddRemoteIP(e.RemoteIP, limits);
+        AddRemotePort(e.RemotePort, limits);
         if (e.HttpMethod is not null || e.UserAgent is not null)
         {
             HttpEvents++;
@@ -166,6 +159,40 @@ public sealed class ChannelSeries
             _ja3s.Add(e.Ja3s);
         if (!string.IsNullOrEmpty(e.ProcessCommandLine) && (_commandLines ??= new(StringComparer.Ordinal)).Count < limits.MaxCommandLines)
             _commandLines.Add(e.ProcessCommandLine);
+    }
+
+    private void AddRemoteIP(string ip, ChannelLimits limits)
+    {
+        // Interned by the readers: a reference check settles the common case without hashing.
+        if (ip.Length == 0 || ReferenceEquals(ip, _remoteIP))
+            return;
+        if (_remoteIP is null)
+        {
+            _remoteIP = ip;
+            return;
+        }
+        if (_remoteIPs is null)
+        {
+            if (string.Equals(ip, _remoteIP, StringComparison.Ordinal))
+                return;
+            _remoteIPs = new(StringComparer.Ordinal) { _remoteIP };
+        }
+        if (_remoteIPs.Count < limits.MaxDistinct)
+            _remoteIPs.Add(ip);
+    }
+
+    private void AddRemotePort(int port, ChannelLimits limits)
+    {
+        if (port < 0 || port == _remotePort)
+            return;
+        if (_remotePort < 0)
+        {
+            _remotePort = port;
+            return;
+        }
+        _remotePorts ??= [_remotePort];
+        if (_remotePorts.Count < limits.MaxDistinct)
+            _remotePorts.Add(port);
     }
 
     /// <summary>Drops connections at or before <paramref name="cutoffTicks"/> (out of the window).</summary>
@@ -237,8 +264,10 @@ public sealed class ChannelSeries
             if (UserAgents.ContainsKey(agent) && (!_userAgentLastTicks.TryGetValue(agent, out var mine) || last > mine))
                 _userAgentLastTicks[agent] = last;
         }
-        AddCapped(_remoteIPs, other._remoteIPs, limits.MaxDistinct);
-        AddCapped(_remotePorts, other._remotePorts, limits.MaxDistinct);
+        foreach (var ip in other.RemoteIPs)
+            AddRemoteIP(ip, limits);
+        foreach (var port in other.RemotePorts)
+            AddRemotePort(port, limits);
         if (other._ja3 is not null)
             AddCapped(_ja3 ??= new(StringComparer.Ordinal), other._ja3, limits.MaxDistinct);
         if (other._ja3s is not null)
