@@ -96,9 +96,16 @@ public sealed class ProcessAnalytic : IChannelAnalytic
                 matched[commandLine] = entry = tuning.SuspiciousCommandLines.Match(commandLine);
             return entry;
         }
+        var suspicious = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var (key, series) in context.Channels.Channels)
         {
             if (key.Process.Length == 0)
+                continue;
+            // Most channels belong to ordinary processes with ordinary command lines: settle those
+            // without building an assessment (this loop runs over every channel of the fleet).
+            if (!suspicious.TryGetValue(key.Process, out var listed))
+                suspicious[key.Process] = listed = tuning.SuspiciousProcesses.Match(key.Process) is not null;
+            if (!listed && !series.CommandLines.Any(c => Match(c) is not null))
                 continue;
             var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, series.CommandLines), tuning.SuspiciousProcesses, Match);
             if (assessment is null)
