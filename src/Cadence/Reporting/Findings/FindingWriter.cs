@@ -61,29 +61,7 @@ public static class FindingWriter
     }
 
     public static void WriteJson(IReadOnlyList<Finding> findings, TextWriter output, bool ndjson)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = !ndjson }))
-        {
-            if (!ndjson)
-                json.WriteStartArray();
-            foreach (var f in findings)
-            {
-                WriteJsonFinding(json, f);
-                if (ndjson)
-                {
-                    json.Flush();
-                    buffer.WriteByte((byte)'\n');
-                    json.Reset();
-                }
-            }
-            if (!ndjson)
-                json.WriteEndArray();
-        }
-        output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        if (!ndjson)
-            output.WriteLine();
-    }
+        => JsonRows.Write(findings, output, ndjson, WriteJsonFinding);
 
     private static void WriteJsonFinding(Utf8JsonWriter json, Finding f)
     {

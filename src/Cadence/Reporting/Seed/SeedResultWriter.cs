@@ -53,30 +53,7 @@ public static class SeedResultWriter
     }
 
     public static void WriteJson(IReadOnlyList<SeedResult> rows, TextWriter output, bool ndjson)
-    {
-        var options = new JsonWriterOptions { Indented = !ndjson };
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, options))
-        {
-            if (!ndjson)
-                json.WriteStartArray();
-            foreach (var r in rows)
-            {
-                WriteJsonRow(json, r);
-                if (ndjson)
-                {
-                    json.Flush();
-                    buffer.WriteByte((byte)'\n');
-                    json.Reset();
-                }
-            }
-            if (!ndjson)
-                json.WriteEndArray();
-        }
-        output.Write(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
-        if (!ndjson)
-            output.WriteLine();
-    }
+        => JsonRows.Write(rows, output, ndjson, WriteJsonRow);
 
     private static void WriteJsonRow(Utf8JsonWriter json, SeedResult r)
     {
