@@ -22,15 +22,10 @@ public enum DestinationRarity
 /// <summary>The one place analytics turn a <see cref="Prevalence"/> into rare or common, with the fleet policy's floor.</summary>
 public static class Rarity
 {
-    /// <summary>
-    /// Below this many devices rare and common mean nothing. The same floor as the fleet policy
-    /// (<see cref="FindingPolicy"/>): an analytic must not call rare what the policy cannot.
-    /// </summary>
-    public const int MinFleetDevices = 10;
-
     public static DestinationRarity Of(Prevalence prevalence, PrevalenceTuning rules)
     {
-        if (prevalence.FleetDevices < MinFleetDevices)
+        // The same floor as the fleet policy (prevalence.min_fleet_devices): an analytic must not call rare what the policy cannot.
+        if (prevalence.FleetDevices < rules.MinFleetDevices)
             return DestinationRarity.Unknown;
         if (rules.IsRare(prevalence.Devices, prevalence.FleetDevices))
             return DestinationRarity.Rare;

@@ -15,10 +15,6 @@ public sealed record PolicyOutcome(IReadOnlyList<Finding> Findings, IReadOnlyLis
 /// </summary>
 public static class FindingPolicy
 {
-    // Below this many devices "rare" and "common" mean nothing: every destination of a single
-    // host is reached by 100 % of the fleet.
-    private const int MinFleetForPrevalence = Rarity.MinFleetDevices;
-
     // A channel whose period is within this share of the median period of the destination's
     // other channels beacons "at the same cadence" as them.
     private const double SameCadence = 0.25;
@@ -53,7 +49,7 @@ public static class FindingPolicy
 
             var prevalence = finding.Prevalence;
             var rules = tuning.Prevalence;
-            if (prevalence.FleetDevices >= MinFleetForPrevalence)
+            if (prevalence.FleetDevices >= rules.MinFleetDevices)
             {
                 var rare = rules.IsRare(prevalence.Devices, prevalence.FleetDevices);
                 var common = rules.IsCommon(prevalence.Devices, prevalence.FleetDevices);

@@ -5,6 +5,7 @@ namespace Cadence.Scoring.Tuning;
 /// devices reach is suspicious, one much of the fleet reaches on the same cadence is fleet software.
 /// </summary>
 public sealed record PrevalenceTuning(
+    int MinFleetDevices,
     int RareMaxDevices,
     double RareMaxShare,
     int CommonMinDevices,

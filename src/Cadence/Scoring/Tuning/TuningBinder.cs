@@ -88,9 +88,10 @@ internal sealed class TuningBinder(TuningErrors errors)
 
     private PrevalenceTuning? BindPrevalence(YamlNode? node, string path)
     {
-        var fields = Map(node, path, "rare_max_devices", "rare_max_share", "common_min_devices", "common_min_share", "rare_raise", "common_lower");
+        var fields = Map(node, path, "min_fleet_devices", "rare_max_devices", "rare_max_share", "common_min_devices", "common_min_share", "rare_raise", "common_lower");
         if (fields is null)
             return null;
+        var minFleet = Int(fields["min_fleet_devices"], Join(path, "min_fleet_devices"), 1, 1_000_000);
         var rareDevices = Int(fields["rare_max_devices"], Join(path, "rare_max_devices"), 0, 1_000_000);
         var rareShare = Number(fields["rare_max_share"], Join(path, "rare_max_share"), 0, 1);
         var commonDevices = Int(fields["common_min_devices"], Join(path, "common_min_devices"), 1, 1_000_000);
@@ -107,7 +108,7 @@ internal sealed class TuningBinder(TuningErrors errors)
             var (blamed, key) = Blame(fields["rare_max_share"]!, "rare_max_share", fields["common_min_share"]!, "common_min_share");
             Error(blamed, Join(path, key), Invariant($"{path}.common_min_share ({commonShare}) must be greater than {path}.rare_max_share ({rareShare}): a destination cannot be rare and common at once"));
         }
-        return new PrevalenceTuning(rareDevices ?? 0, rareShare ?? 0, commonDevices ?? 0, commonShare ?? 0, raise ?? 0, lower ?? 0);
+        return new PrevalenceTuning(minFleet ?? 0, rareDevices ?? 0, rareShare ?? 0, commonDevices ?? 0, commonShare ?? 0, raise ?? 0, lower ?? 0);
     }
 
     private LongConnectionTiers? BindLongConnections(YamlNode? node, string path)

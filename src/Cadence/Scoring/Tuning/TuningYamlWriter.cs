@@ -81,6 +81,7 @@ internal static class TuningYamlWriter
             ("web_ports", List(file.Beacon.WebPorts.Select(Number))),
             ("max_connections_per_channel", Number(file.Beacon.MaxConnectionsPerChannel)))),
         ("prevalence", Map(
+            ("min_fleet_devices", Number(file.Prevalence.MinFleetDevices)),
             ("rare_max_devices", Number(file.Prevalence.RareMaxDevices)),
             ("rare_max_share", Number(file.Prevalence.RareMaxShare)),
             ("common_min_devices", Number(file.Prevalence.CommonMinDevices)),

@@ -25,7 +25,7 @@ public sealed class TuningFileTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), tuning.Beacon.DuplicateGap);
         Assert.Equal([80, 443, 8080, 8443], tuning.Beacon.WebPorts);
         Assert.Equal(86_400, tuning.Beacon.MaxConnectionsPerChannel);
-        Assert.Equal(new PrevalenceTuning(2, 0.02, 5, 0.05, 1, 3), tuning.Prevalence);
+        Assert.Equal(new PrevalenceTuning(10, 2, 0.02, 5, 0.05, 1, 3), tuning.Prevalence);
         Assert.Equal(
             [
                 new LongConnectionTier(TimeSpan.FromHours(1), Severity.Low),
