@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Channels;
@@ -51,8 +52,18 @@ public sealed class ChannelSet
 /// thread's latest time has already pushed out whenever its storage would grow, so memory
 /// follows the connections in the window, not the file.
 /// </remarks>
-public sealed class ChannelGrouping : IEventSink, IDisposable
+public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
 {
+    // What the channel analytics read. Readers leave the rest (local address and port, protocol,
+    // process id, connection state, observer) unset and skip interning them: the local address
+    // alone is one of an export's most varied columns.
+    private const TelemetryFields FieldsRead = TelemetryFields.Timestamp | TelemetryFields.DeviceName | TelemetryFields.ActionType
+        | TelemetryFields.RemoteIP | TelemetryFields.RemotePort | TelemetryFields.RemoteIPType | TelemetryFields.RemoteUrl
+        | TelemetryFields.ProcessName | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes | TelemetryFields.SentIpBytes
+        | TelemetryFields.Duration | TelemetryFields.DestinationHost | TelemetryFields.HttpMethod | TelemetryFields.UserAgent
+        | TelemetryFields.StatusCode | TelemetryFields.Ja3 | TelemetryFields.Ja3s | TelemetryFields.ProcessCommandLine
+        | TelemetryFields.WebSocketUpgrade | TelemetryFields.AggregatedCount;
+
     private readonly ChannelScope _scope;
     private readonly ChannelLimits _limits;
     private readonly long _windowTicks;
@@ -69,6 +80,11 @@ public sealed class ChannelGrouping : IEventSink, IDisposable
         _asOfTicks = asOf?.ToUniversalTime().Ticks;
         _partials = new ThreadLocal<Partial>(() => new Partial(), trackAllValues: true);
     }
+
+    TelemetryFields IScopedEventSink.Reads => FieldsRead;
+
+    /// <summary>Every event is wanted: even one set aside names a device, and the fleet is every device seen.</summary>
+    bool IScopedEventSink.Wants(in NetworkEvent preview) => true;
 
     public void Accept(in NetworkEvent e)
     {
