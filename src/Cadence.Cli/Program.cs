@@ -18,8 +18,11 @@ internal static class Program
 
             Examples:
               cadence hunt samples/defender/DeviceNetworkEvents.csv
+              cadence hunt /opt/zeek/logs/ --window 7d --min-severity medium --format json
               cadence hunt exports/ --rule seed --format csv --output beacons.csv
-              cadence hunt export.json.gz --as-of 2024-03-26T12:00:00Z --window 7d
+              cadence config validate tuning.yaml
+              cadence simulate --devices 150 --days 1 --seed 1 --format defender --out fleet/
+              cadence evaluate --labels fleet/labels.csv fleet/
             """);
         root.Subcommands.Add(HuntVerb.Create(context));
         root.Subcommands.Add(SourcesVerb.Create(context));

@@ -63,7 +63,9 @@ internal static class HuntVerb
 
         var command = new Command("hunt",
             """
-            Hunt for beaconing in exported telemetry: Defender DeviceNetworkEvents (CSV, Graph JSON, JSON array, NDJSON),
+            Hunt for command-and-control in exported telemetry: by default Cadence's analytics (beacon timing, user agents,
+            TLS fingerprints, WebSocket and long sessions, processes) as scored, explained findings; '--rule seed' runs the
+            Sentinel T1071.001 rule alone. Reads Defender DeviceNetworkEvents (CSV, Graph JSON, JSON array, NDJSON),
             Zeek conn/http/ssl logs (TSV or JSON lines), Sysmon (Windows XML, Linux syslog), Sentinel CommonSecurityLog (CSV, JSON) and raw CEF,
             Squid and W3C (IIS, proxy) logs, in any mix. 'cadence sources' lists what each format provides.
 
