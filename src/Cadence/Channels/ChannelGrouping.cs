@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Collections.Concurrent;
 using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
@@ -7,7 +7,7 @@ namespace Cadence.Channels;
 /// <summary>The channels of a run, and the account of every event that did not become part of one.</summary>
 public sealed class ChannelSet
 {
-    internal ChannelSet(Dictionary<ChannelKey, ChannelSeries> channels, long[] byRole, long outsideWindow, HashSet<string> devices, long asOfTicks, long windowTicks, long earliestTicks)
+    internal ChannelSet(IReadOnlyDictionary<ChannelKey, ChannelSeries> channels, long[] byRole, long outsideWindow, HashSet<string> devices, long asOfTicks, long windowTicks, long earliestTicks)
     {
         EarliestTicks = earliestTicks;
         Channels = channels;
@@ -43,8 +43,8 @@ public sealed class ChannelSet
 }
 
 /// <summary>
-/// Groups events into channels as readers deliver them, on the readers' threads: each thread
-/// fills a table of its own and the tables are merged once at the end.
+/// Groups events into channels as readers deliver them, on the readers' threads, into one
+/// table they share.
 /// </summary>
 /// <remarks>
 /// With an explicit as-of, connections outside the window are dropped on arrival. Without one
@@ -69,6 +69,11 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
     private readonly long _windowTicks;
     private readonly long? _asOfTicks;
     private readonly ThreadLocal<Partial> _partials;
+
+    // One table for every reader thread: a channel's events arrive on both threads (each reads
+    // its own ranges of a file), and per-thread tables held every busy channel twice until a
+    // merge at the end. Each channel is locked while an event is added to it.
+    private readonly ConcurrentDictionary<ChannelKey, ChannelSeries> _channels = new(new ChannelKeyComparer());
 
     public ChannelGrouping(ChannelScope scope, TimeSpan window, DateTime? asOf, ChannelLimits? limits = null)
     {
@@ -112,21 +117,25 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
         }
 
         var key = new ChannelKey(e.DeviceName, e.InitiatingProcessFileName, ChannelScope.DestinationOf(e, partial.Names), -1);
-        ref var series = ref CollectionsMarshal.GetValueRefOrAddDefault(partial.Channels, key, out _);
-        series ??= new ChannelSeries();
-        switch (role)
+        if (!_channels.TryGetValue(key, out var series))
+            series = _channels.GetOrAdd(key, static _ => new ChannelSeries());
+        lock (series)
         {
-            case ChannelRole.Connection:
-                if (series.IsFull && _asOfTicks is null)
-                    partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
-                series.AddConnection(e, _limits);
-                break;
-            case ChannelRole.Failed:
-                series.AddFailure(e, _limits);
-                break;
-            default:
-                series.AddInspection(e, _limits);
-                break;
+            switch (role)
+            {
+                case ChannelRole.Connection:
+                    // This thread's latest time is at most the run's: what it pushes out is surely out.
+                    if (series.IsFull && _asOfTicks is null)
+                        partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
+                    series.AddConnection(e, _limits);
+                    break;
+                case ChannelRole.Failed:
+                    series.AddFailure(e, _limits);
+                    break;
+                default:
+                    series.AddInspection(e, _limits);
+                    break;
+            }
         }
     }
 
@@ -137,10 +146,9 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
     /// </summary>
     public ChannelSet Complete(long? latestEventTicks)
     {
-        var partials = _partials.Values.OrderByDescending(p => p.Channels.Count).ToList();
+        var partials = _partials.Values;
         var byRole = new long[Enum.GetValues<ChannelRole>().Length];
         var devices = new HashSet<string>(StringComparer.Ordinal);
-        var channels = partials.Count > 0 ? partials[0].Channels : new Dictionary<ChannelKey, ChannelSeries>(new ChannelKeyComparer());
         long outside = 0;
         var latestSeen = long.MinValue;
         var earliest = long.MaxValue;
@@ -152,37 +160,25 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
             outside += partial.OutsideWindow;
             latestSeen = Math.Max(latestSeen, partial.LatestTicks);
             earliest = Math.Min(earliest, partial.EarliestTicks);
-            if (partial == partials[0])
-                continue;
-            foreach (var (key, series) in partial.Channels)
-            {
-                ref var into = ref CollectionsMarshal.GetValueRefOrAddDefault(channels, key, out var exists);
-                if (exists)
-                    into!.Merge(series, _limits);
-                else
-                    into = series;
-            }
         }
 
         var asOf = _asOfTicks ?? latestEventTicks ?? (latestSeen == long.MinValue ? 0 : latestSeen);
         var after = asOf - _windowTicks;
-        var dropped = new long[channels.Count];
-        var all = channels.Values.ToArray();
+        var all = _channels.Values.ToArray();
+        var dropped = new long[all.Length];
         Parallel.For(0, all.Length, i =>
         {
             dropped[i] = all[i].KeepWindow(after, asOf);
             all[i].SortByTime();
         });
         outside += dropped.Sum();
-        return new ChannelSet(channels, byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
+        return new ChannelSet(_channels, byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
     }
 
     public void Dispose() => _partials.Dispose();
 
     private sealed class Partial
     {
-        public Dictionary<ChannelKey, ChannelSeries> Channels { get; } = new(new ChannelKeyComparer());
-
         public long[] ByRole { get; } = new long[Enum.GetValues<ChannelRole>().Length];
 
         public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);

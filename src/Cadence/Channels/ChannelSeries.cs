@@ -225,66 +225,6 @@ public sealed class ChannelSeries
     }
 
     internal void SortByTime() => _connections.AsSpan(0, Count).Sort(static (a, b) => a.Ticks.CompareTo(b.Ticks));
-
-    /// <summary>Folds another thread's share of the same channel into this one.</summary>
-    internal void Merge(ChannelSeries other, ChannelLimits limits)
-    {
-        var room = Math.Max(0, limits.MaxConnections - Count);
-        var take = Math.Min(room, other.Count);
-        if (Count + take > _connections.Length)
-            Array.Resize(ref _connections, Count + take);
-        other._connections.AsSpan(0, take).CopyTo(_connections.AsSpan(Count));
-        Count += take;
-        Overflow += other.Overflow + (other.Count - take);
-        Failed += other.Failed;
-        AggregatedExtra += other.AggregatedExtra;
-        HttpEvents += other.HttpEvents;
-        MissingUserAgent += other.MissingUserAgent;
-        WebSocketUpgrades += other.WebSocketUpgrades;
-        Ja3Handshakes += other.Ja3Handshakes;
-        DurationTicksTotal += other.DurationTicksTotal;
-        LongestDurationTicks = Math.Max(LongestDurationTicks, other.LongestDurationTicks);
-        if (other.FirstTicks < FirstTicks)
-        {
-            FirstTicks = other.FirstTicks;
-            FirstEvidence = other.FirstEvidence;
-        }
-        LastTicks = Math.Max(LastTicks, other.LastTicks);
-        foreach (var (agent, count) in other.UserAgents)
-        {
-            _userAgents ??= new(StringComparer.Ordinal);
-            if (_userAgents.TryGetValue(agent, out var seen))
-                _userAgents[agent] = seen + count;
-            else if (_userAgents.Count < limits.MaxDistinct)
-                _userAgents[agent] = count;
-        }
-        foreach (var (agent, last) in other.UserAgentLastTicks)
-        {
-            _userAgentLastTicks ??= new(StringComparer.Ordinal);
-            if (UserAgents.ContainsKey(agent) && (!_userAgentLastTicks.TryGetValue(agent, out var mine) || last > mine))
-                _userAgentLastTicks[agent] = last;
-        }
-        foreach (var ip in other.RemoteIPs)
-            AddRemoteIP(ip, limits);
-        foreach (var port in other.RemotePorts)
-            AddRemotePort(port, limits);
-        if (other._ja3 is not null)
-            AddCapped(_ja3 ??= new(StringComparer.Ordinal), other._ja3, limits.MaxDistinct);
-        if (other._ja3s is not null)
-            AddCapped(_ja3s ??= new(StringComparer.Ordinal), other._ja3s, limits.MaxDistinct);
-        if (other._commandLines is not null)
-            AddCapped(_commandLines ??= new(StringComparer.Ordinal), other._commandLines, limits.MaxCommandLines);
-    }
-
-    private static void AddCapped<T>(HashSet<T> into, HashSet<T> from, int cap)
-    {
-        foreach (var value in from)
-        {
-            if (into.Count >= cap)
-                return;
-            into.Add(value);
-        }
-    }
 }
 
 /// <summary>Caps that keep a channel's memory bounded whatever the input holds.</summary>

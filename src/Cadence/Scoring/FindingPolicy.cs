@@ -94,7 +94,8 @@ public static class FindingPolicy
 
     private static List<Finding> Sort(List<Finding> findings) =>
         [.. findings.OrderByDescending(f => f.Severity).ThenByDescending(f => f.Score)
-            .ThenBy(f => f.Device, StringComparer.Ordinal).ThenBy(f => f.Destination, StringComparer.Ordinal).ThenBy(f => f.Analytic, StringComparer.Ordinal)];
+            .ThenBy(f => f.Device, StringComparer.Ordinal).ThenBy(f => f.Destination, StringComparer.Ordinal).ThenBy(f => f.Analytic, StringComparer.Ordinal)
+            .ThenBy(f => f.Process, StringComparer.Ordinal)];
 
     private static double Median(IEnumerable<double> values)
     {
