@@ -25,14 +25,15 @@ public sealed class HuntContext
     {
         Channels = channels;
         Tuning = tuning;
-        var devicesByDestination = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        // Count each (destination, device) pair once: one set of pairs, not a set per destination
+        // (a fleet's export has a hundred thousand destinations, most reached by one device).
+        var pairs = new HashSet<(string Destination, string Device)>();
+        _devicesByDestination = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var key in channels.Channels.Keys)
         {
-            if (!devicesByDestination.TryGetValue(key.Destination, out var devices))
-                devicesByDestination[key.Destination] = devices = new HashSet<string>(StringComparer.Ordinal);
-            devices.Add(key.Device);
+            if (pairs.Add((key.Destination, key.Device)))
+                _devicesByDestination[key.Destination] = _devicesByDestination.GetValueOrDefault(key.Destination) + 1;
         }
-        _devicesByDestination = devicesByDestination.ToDictionary(kv => kv.Key, kv => kv.Value.Count, StringComparer.Ordinal);
     }
 
     private readonly Dictionary<string, int> _devicesByDestination;
