@@ -70,6 +70,9 @@ public sealed class ChannelSeries
 
     public long LongestDurationTicks { get; private set; }
 
+    /// <summary>Connections the source logged only while still open (Zeek conn_long/open_conn): their durations run up to that last record.</summary>
+    public long StillOpen { get; private set; }
+
     public IReadOnlyDictionary<string, int> UserAgents => _userAgents ?? NoUserAgents;
 
     /// <summary>
@@ -100,6 +103,8 @@ public sealed class ChannelSeries
         Describe(e, limits);
         if (e.AggregatedCount is > 1)
             AggregatedExtra += e.AggregatedCount.Value - 1;
+        if (e.StillOpen)
+            StillOpen++;
         if (e.DurationTicks is { } duration and > 0)
         {
             DurationTicksTotal += duration;

@@ -86,6 +86,12 @@ public readonly record struct NetworkEvent
     /// <summary>JA3S fingerprint of the TLS ServerHello, where the sensor logs it.</summary>
     public string? Ja3s { get; init; }
 
+    /// <summary>
+    /// True when the source logged the connection only while it was still open (Zeek conn_long.log,
+    /// open_conn.log) and never closed: its duration and byte counts run up to that last record.
+    /// </summary>
+    public bool StillOpen { get; init; }
+
     /// <summary>Where the event came from, so a finding can be traced back to the raw line.</summary>
     public required Provenance Provenance { get; init; }
 

@@ -60,7 +60,7 @@ public sealed class LongConnectionAnalytic : IChannelAnalytic
                     ["coveredHours"] = Math.Round(time.Covered.TotalHours, 3),
                     ["longestHours"] = Math.Round(time.Longest.TotalHours, 3),
                 },
-                Reasons = Reasons(time, total, series.Overflow, Rarity.Of(prevalence, context.Tuning.Prevalence), tiers),
+                Reasons = Reasons(time, total, series.Overflow, series.StillOpen, Rarity.Of(prevalence, context.Tuning.Prevalence), tiers),
             });
         }
         return findings;
@@ -103,7 +103,7 @@ public sealed class LongConnectionAnalytic : IChannelAnalytic
         return top <= TimeSpan.Zero ? 1 : Math.Round(Math.Min(1, total / top), 3);
     }
 
-    private static List<string> Reasons(ConnectionTime time, TimeSpan total, long overflow, DestinationRarity rarity, LongConnectionTiers tiers)
+    private static List<string> Reasons(ConnectionTime time, TimeSpan total, long overflow, long stillOpen, DestinationRarity rarity, LongConnectionTiers tiers)
     {
         var tier = tiers.Tiers.Last(t => total >= t.AtLeast);
         var reasons = new List<string>
@@ -116,6 +116,10 @@ public sealed class LongConnectionAnalytic : IChannelAnalytic
             reasons.Add(rarity == DestinationRarity.Rare
                 ? $"one session held {Hours(time.Longest)} to a rare destination"
                 : $"one session held {Hours(time.Longest)}");
+        if (stillOpen > 0)
+            reasons.Add(stillOpen == 1
+                ? "the session was still open at its last record (Zeek conn_long/open_conn, no conn.log record of it closing): counted up to that record, it may have lasted longer"
+                : $"{stillOpen:N0} sessions were still open at their last record (Zeek conn_long/open_conn, no conn.log record of them closing): counted up to that record, they may have lasted longer");
         if (time.WithoutDuration > 0)
             reasons.Add($"{time.WithoutDuration:N0} connections without a logged duration count for nothing");
         if (overflow > 0)

@@ -11,6 +11,7 @@ namespace Cadence.Sources.Zeek;
 internal sealed class ZeekInputAccount(InputFile input, IngestLog log)
 {
     private const string HeldNote = "http/ssl records held to enrich their conn.log record (linked by uid)";
+    private const string HeldOpenNote = "open-connection records (conn_long/open_conn) held until conn.log is read (by uid)";
 
     private readonly RangeAccount _rows = new(input, log.ExamplesPerReason);
 
@@ -29,6 +30,11 @@ internal sealed class ZeekInputAccount(InputFile input, IngestLog log)
     }
 
     public void CountHeld() => Held++;
+
+    /// <summary>Records of still-open connections held by uid (see <see cref="ZeekLinks.AddOpen"/>).</summary>
+    public long HeldOpen { get; private set; }
+
+    public void CountHeldOpen() => HeldOpen++;
 
     /// <summary>Events read, counted here rather than as outcomes: one counter on the hot path.</summary>
     public long Events { get; private set; }
@@ -52,8 +58,9 @@ internal sealed class ZeekInputAccount(InputFile input, IngestLog log)
     }
 
     /// <summary>Opens the input's entry and folds in the accounts of its ranges, which must be in file order.</summary>
-    public static InputIngest Close(IngestLog log, InputFile input, string form, IReadOnlyList<ZeekInputAccount> ranges)
+    public static InputIngest Close(ReadContext context, InputFile input, string form, IReadOnlyList<ZeekInputAccount> ranges)
     {
+        var log = context.Log;
         var path = ranges.Select(r => r.FirstPath).FirstOrDefault(p => !string.IsNullOrEmpty(p));
         var provides = ranges.Aggregate(TelemetryFields.None, (all, r) => all | r.Provides);
         var ingest = log.Begin(input, path is null ? $"Zeek log ({form})" : $"Zeek {path} log ({form})", provides);
@@ -67,6 +74,11 @@ internal sealed class ZeekInputAccount(InputFile input, IngestLog log)
         var held = ranges.Sum(r => r.Held);
         if (held > 0)
             ingest.Note(HeldNote, held);
+        var heldOpen = ranges.Sum(r => r.HeldOpen);
+        if (heldOpen > 0)
+            ingest.Note(HeldOpenNote, heldOpen);
+        if (ranges.Any(r => r.Events > 0))
+            context.StateOf<ZeekLinks>().ConnInputRead(input);
         return ingest;
     }
 }

@@ -68,7 +68,7 @@ public sealed class ZeekJsonFormat : ITelemetryFormat
         return ts && (uid || origHost);
     }
 
-    /// <summary>http and ssl records go first, to be held for their connections; the first record says which log a file is.</summary>
+    /// <summary>http, ssl and open-connection records go first, to be held for their connections; the first record says which log a file is.</summary>
     public int ReadOrder(ReadOnlySpan<byte> head)
     {
         var line = FirstLine(head, out var complete);
@@ -83,7 +83,7 @@ public sealed class ZeekJsonFormat : ITelemetryFormat
         {
             return 0;
         }
-        return row.Kind is ZeekLogKind.Http or ZeekLogKind.Ssl ? -1 : 0;
+        return row.Kind is ZeekLogKind.Http or ZeekLogKind.Ssl or ZeekLogKind.OpenConn ? -1 : 0;
     }
 
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)
@@ -97,7 +97,7 @@ public sealed class ZeekJsonFormat : ITelemetryFormat
             if (range.TryNext(lines.Current, number, tooLong, held))
                 yield return held.Event;
         }
-        ZeekInputAccount.Close(context.Log, input, "JSON", [account]);
+        ZeekInputAccount.Close(context, input, "JSON", [account]);
     }
 
     public void ReadInto(Stream content, InputFile input, ReadContext context, IEventSink sink)
@@ -131,7 +131,7 @@ public sealed class ZeekJsonFormat : ITelemetryFormat
             while (lines.TryNext(out var number, out var tooLong))
                 range.TryNext(lines.Current, number, tooLong, sink);
         });
-        ZeekInputAccount.Close(context.Log, input, "JSON", accounts);
+        ZeekInputAccount.Close(context, input, "JSON", accounts);
     }
 
     private static ZeekRecordMapper Mapper(InputFile input, ReadContext context) => new(context.StateOf<ZeekLinks>(), input);
@@ -156,7 +156,7 @@ public sealed class ZeekJsonFormat : ITelemetryFormat
 /// <summary>Reads JSON lines of Zeek records one by one: parses, maps through the shared mapping, and books each line.</summary>
 internal sealed class ZeekJsonRange(ZeekRecordMapper mapper, ZeekInputAccount account)
 {
-    private const string OtherLogDetail = "only conn, http and ssl logs carry what Cadence analyses";
+    private const string OtherLogDetail = ZeekFields.OtherLogDetail;
 
     private readonly ZeekJsonRow _row = new();
     private readonly Dictionary<string, string> _otherLogReasons = new(StringComparer.Ordinal);
@@ -220,6 +220,12 @@ internal sealed class ZeekJsonRange(ZeekRecordMapper mapper, ZeekInputAccount ac
                     account.Record(rejected);
                 else
                     account.CountHeld();
+                return false;
+            case ZeekLogKind.OpenConn:
+                if (mapper.HoldOpen(_row, number) is { } refused)
+                    account.Record(refused);
+                else
+                    account.CountHeldOpen();
                 return false;
             default:
                 account.Record(RowOutcome.Skipped(number, OtherLogReason(), OtherLogDetail));

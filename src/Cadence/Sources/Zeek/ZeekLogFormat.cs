@@ -12,7 +12,9 @@ namespace Cadence.Sources.Zeek;
 /// all (recognized from the #separator header, never from the name). http and ssl records are
 /// linked to their connection by uid: the conn record gives time, addresses, bytes, duration and
 /// state; the first HTTP request gives the CONNECT target or Host, URL, method, user agent and
-/// status; the TLS handshake gives the server name and JA3/JA3S.
+/// status; the TLS handshake gives the server name and JA3/JA3S. conn_long.log and open_conn.log
+/// records (connections still open) are held by uid, one per connection, for conn.log to drop
+/// (see <see cref="ZeekLinks"/>).
 /// </summary>
 /// <remarks>
 /// Lines are split by Sep with quoting off (Zeek escapes instead of quoting). An uncompressed
@@ -32,7 +34,11 @@ public sealed class ZeekLogFormat : ITelemetryFormat
 
     public bool Recognizes(ReadOnlySpan<byte> head) => head.StartsWith("#separator "u8);
 
-    public int ReadOrder(ReadOnlySpan<byte> head) => PathOf(head) is "http" or "ssl" ? -1 : 0;
+    /// <summary>
+    /// Logs that enrich conn.log (http, ssl) and the logs of connections still open (conn_long,
+    /// open_conn) go first: their records are held by uid for the conn records read after them.
+    /// </summary>
+    public int ReadOrder(ReadOnlySpan<byte> head) => PathOf(head) is { } path && ZeekFields.KindOf(path) is ZeekLogKind.Http or ZeekLogKind.Ssl or ZeekLogKind.OpenConn ? -1 : 0;
 
     public IEnumerable<NetworkEvent> Read(Stream content, InputFile input, ReadContext context)
     {
@@ -48,7 +54,7 @@ public sealed class ZeekLogFormat : ITelemetryFormat
                     yield return read;
             }
         }
-        ZeekInputAccount.Close(context.Log, input, "TSV", [account]);
+        ZeekInputAccount.Close(context, input, "TSV", [account]);
     }
 
     public void ReadInto(Stream content, InputFile input, ReadContext context, IEventSink sink)
@@ -106,7 +112,7 @@ public sealed class ZeekLogFormat : ITelemetryFormat
             foreach (var row in reader)
                 range.TryNext(row, sink);
         });
-        ZeekInputAccount.Close(context.Log, input, "TSV", accounts);
+        ZeekInputAccount.Close(context, input, "TSV", accounts);
     }
 
     private static ZeekRecordMapper Mapper(InputFile input, ReadContext context) =>
@@ -160,7 +166,7 @@ public sealed class ZeekLogFormat : ITelemetryFormat
 /// <param name="lineOffset">Lines of the file before the stretch.</param>
 internal sealed class ZeekTsvRange(ZeekTsvHeader header, char splitOn, long lineOffset, ZeekRecordMapper mapper, ZeekInputAccount account)
 {
-    private const string OtherLogDetail = "only conn, http and ssl logs carry what Cadence analyses";
+    private const string OtherLogDetail = ZeekFields.OtherLogDetail;
 
     private ZeekTsvHeader _header = header;
     private string? _otherLogReason;
@@ -234,6 +240,11 @@ internal sealed class ZeekTsvRange(ZeekTsvHeader header, char splitOn, long line
                 if (mapper.Hold(header.Kind, new ZeekTsvRecord(row, header), line) is { } rejected)
                     return rejected;
                 account.CountHeld();
+                return null;
+            case ZeekLogKind.OpenConn:
+                if (mapper.HoldOpen(new ZeekTsvRecord(row, header), line) is { } refused)
+                    return refused;
+                account.CountHeldOpen();
                 return null;
             case ZeekLogKind.Other:
                 _otherLogReason ??= $"Zeek {header.Path} log: not a connection, HTTP or TLS record";

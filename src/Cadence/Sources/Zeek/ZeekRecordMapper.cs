@@ -37,11 +37,20 @@ internal enum ZeekLogKind
     Conn,
     Http,
     Ssl,
+
+    /// <summary>
+    /// A connection logged while still open: conn_long.log (corelight/zeek-long-connections) or
+    /// open_conn.log (activecm/zeek-open-connections), conn.log's fields with the duration so far.
+    /// </summary>
+    OpenConn,
 }
 
 internal static class ZeekFields
 {
     public const int Count = 20;
+
+    /// <summary>Why a record of another log is skipped.</summary>
+    public const string OtherLogDetail = "only conn, conn_long, open_conn, http and ssl logs carry what Cadence analyses";
 
     /// <summary>Zeek's names, by <see cref="ZeekField"/>.</summary>
     public static readonly string[] Names =
@@ -55,6 +64,7 @@ internal static class ZeekFields
         "conn" => ZeekLogKind.Conn,
         "http" => ZeekLogKind.Http,
         "ssl" => ZeekLogKind.Ssl,
+        "conn_long" or "open_conn" => ZeekLogKind.OpenConn,
         _ => ZeekLogKind.Other,
     };
 
@@ -65,7 +75,7 @@ internal static class ZeekFields
             | TelemetryFields.RemoteIP | TelemetryFields.RemotePort | TelemetryFields.RemoteIPType | TelemetryFields.LocalIP | TelemetryFields.LocalPort;
         return kind switch
         {
-            ZeekLogKind.Conn => common | TelemetryFields.Protocol | TelemetryFields.Duration | TelemetryFields.ConnectionState
+            ZeekLogKind.Conn or ZeekLogKind.OpenConn => common | TelemetryFields.Protocol | TelemetryFields.Duration | TelemetryFields.ConnectionState
                 | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes | TelemetryFields.SentIpBytes,
             ZeekLogKind.Http => common | TelemetryFields.DestinationHost | TelemetryFields.RemoteUrl | TelemetryFields.HttpMethod
                 | TelemetryFields.UserAgent | TelemetryFields.StatusCode | TelemetryFields.WebSocketUpgrade,
@@ -102,6 +112,7 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
     private readonly ZeekValueTable _responders = new(ClassOf);
     private readonly ZeekValueTable _protocols = new(_ => null, repeats: true);
     private readonly ZeekValueTable _states = new(_ => null, repeats: true);
+    private readonly int _inputOrder = links.OrderOf(input);
 
     public InputFile Input { get; } = input;
 
@@ -300,6 +311,36 @@ internal sealed class ZeekRecordMapper(ZeekLinks links, InputFile input)
             links.AddSsl(uid, new ZeekSsl(ticks, origHost, origPort, respHost, respPort,
                 Text(record, ZeekField.ServerName), Text(record, ZeekField.Ja3), Text(record, ZeekField.Ja3s), provenance));
         }
+        return null;
+    }
+
+    /// <summary>
+    /// Holds a record of a still-open connection (conn_long, open_conn) until conn.log is read: per
+    /// uid the one with the longest duration is kept, and a conn record of the same uid drops it. A
+    /// rejected outcome when the record is malformed, else null.
+    /// </summary>
+    public RowOutcome? HoldOpen<TRecord>(TRecord record, long line) where TRecord : IZeekRecord, allows ref struct
+    {
+        if (!(record.TryGet(ZeekField.Ts, out var tsText) && ZeekTime.TryParseEpoch(tsText, out var ticks)) && !TryIsoTime(record, out ticks))
+            return RowOutcome.Rejected(line, RowReasons.BadTimestamp, $"ts '{Clip(Raw(record, ZeekField.Ts))}'");
+        if (!TryPort(record, ZeekField.RespPort, out var respPort) || !TryPort(record, ZeekField.OrigPort, out var origPort))
+            return Rejected(line, RowReasons.BadPort, record, ZeekField.OrigPort, ZeekField.RespPort);
+        if (!TryCount(record, ZeekField.OrigBytes, out var sent) || !TryCount(record, ZeekField.RespBytes, out var received)
+            || !TryCount(record, ZeekField.OrigIpBytes, out var sentIp))
+            return Rejected(line, RowReasons.BadByteCount, record, ZeekField.OrigBytes, ZeekField.RespBytes);
+        long duration = -1;
+        if (record.TryGet(ZeekField.Duration, out var durationText))
+        {
+            if (!ZeekTime.TryParseSeconds(durationText, out duration))
+                return RowOutcome.Rejected(line, "unparsable duration", $"duration '{Clip(durationText)}'");
+        }
+        // Without a uid the record can be matched neither with its conn.log record nor with the
+        // other records of the same connection: kept, it would count the connection once per record.
+        if (!record.TryGet(ZeekField.Uid, out var uid) || uid.IsEmpty)
+            return RowOutcome.Rejected(line, "open connection without a uid", "a conn_long/open_conn record needs its uid to be told apart from its conn.log record");
+        links.AddOpen(uid.ToString(), new ZeekOpenConnection(ticks, Text(record, ZeekField.OrigHost) ?? string.Empty, origPort,
+            Text(record, ZeekField.RespHost) ?? string.Empty, respPort, Text(record, ZeekField.Proto), duration,
+            Text(record, ZeekField.ConnState), sent, received, sentIp, _inputOrder, new Provenance(Input, line)));
         return null;
     }
 

@@ -50,6 +50,47 @@ public sealed class SessionAndTlsEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_websocket_c2_still_open_when_the_logs_were_cut_is_rated_by_its_open_duration()
+    {
+        // 10.0.0.5 upgrades to WebSocket at 1700000000 (http.log, status 101) and is still connected
+        // when the logs are cut six hours later: conn.log never logs it, conn_long.log (written every
+        // hour, as activecm/zeek-open-connections does) shows it open 1 h to 5 h. A second connection
+        // logged open at 1 h then closed after 2 h is counted once, by its conn.log record.
+        var open = ZeekSamples.ConnHeader.Replace("#path\tconn\n", "#path\tconn_long\n", StringComparison.Ordinal);
+        _files.Write("zeek/conn.log", ZeekSamples.ConnHeader +
+            "1700000600.000000\tCdone\t10.0.0.5\t50010\t198.51.100.30\t443\ttcp\tssl\t7200.000000\t5200\t4800\tSF\tT\tF\t0\tShADadFf\t90\t8800\t80\t8000\t-\n" +
+            "1700021600.000000\tClast\t10.0.0.5\t50020\t192.0.2.44\t443\ttcp\t-\t0.300000\t500\t900\tSF\tT\tF\t0\tShADadFf\t6\t800\t6\t1200\t-\n");
+        _files.Write("zeek/http.log", ZeekSamples.HttpHeader +
+            "1700000000.010000\tCws1\t10.0.0.5\t50000\t203.0.113.10\t80\t1\tGET\tws.relay.example\t/socket\t-\t1.1\tMozilla/5.0\t-\t0\t0\t101\tSwitching Protocols\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-\n");
+        _files.Write("zeek/ssl.log", ZeekSamples.SslHeader +
+            "1700000600.010000\tCdone\t10.0.0.5\t50010\t198.51.100.30\t443\tTLSv12\tTLS_AES_128_GCM_SHA256\tsync.files.example\tT\t-\t-\n");
+        _files.Write("zeek/conn_long.log", open +
+            string.Concat(Enumerable.Range(1, 5).Select(h =>
+                $"1700000000.000000\tCws1\t10.0.0.5\t50000\t203.0.113.10\t80\ttcp\thttp\t{h * 3600}.000000\t{h * 10000}\t{h * 9000}\tS1\tT\tF\t0\tShADad\t{h * 100}\t{h * 14000}\t{h * 90}\t{h * 12000}\t-\n")) +
+            "1700000600.000000\tCdone\t10.0.0.5\t50010\t198.51.100.30\t443\ttcp\tssl\t3600.000000\t2600\t2400\tS1\tT\tF\t0\tShADad\t45\t4400\t40\t4000\t-\n");
+
+        var result = Hunt.Run(new HuntOptions([Path.Combine(_files.Root, "zeek")], TuningFile.Default));
+
+        var session = Assert.Single(result.Findings, f => f.Analytic == "long-connection" && f.Destination == "ws.relay.example");
+        Assert.Equal(Severity.Medium, session.Severity); // 5 h: the 4 h tier
+        Assert.Equal(5.0, session.SubScores["connectedHours"]!.Value, 2);
+        Assert.Equal(1, session.ConnectionCount); // one uid, one connection: not five
+        Assert.Equal(50000, session.BytesSent);
+        Assert.Contains(session.Reasons, r => r.StartsWith("the session was still open at its last record", StringComparison.Ordinal));
+        Assert.Single(result.Findings, f => f.Analytic == "websocket" && f.Destination == "ws.relay.example");
+
+        var closed = Assert.Single(result.Findings, f => f.Analytic == "long-connection" && f.Destination == "sync.files.example");
+        Assert.Equal(2.0, closed.SubScores["connectedHours"]!.Value, 2);
+        Assert.DoesNotContain(closed.Reasons, r => r.Contains("still open", StringComparison.Ordinal));
+
+        var account = Assert.Single(result.Log.Inputs, i => i.Input.DisplayName.EndsWith("conn_long.log", StringComparison.Ordinal));
+        Assert.Equal(6, account.Notes["open-connection records (conn_long/open_conn) held until conn.log is read (by uid)"]);
+        Assert.Equal(4, account.Notes[Cadence.Sources.Zeek.ZeekLinks.OpenSupersededNote]);
+        Assert.Equal(1, account.Notes[Cadence.Sources.Zeek.ZeekLinks.OpenClosedNote]);
+        Assert.Equal(1, account.Notes[Cadence.Sources.Zeek.ZeekLinks.OpenReadNote]);
+    }
+
+    [Fact]
     public void Defender_inspections_show_a_websocket_and_an_emotet_handshake_with_their_processes()
     {
         const string header = "Timestamp,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl,LocalIP,LocalPort,RemoteIPType,InitiatingProcessFileName,AdditionalFields";
