@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Channels;
@@ -30,6 +33,16 @@ namespace Cadence.Channels;
 /// once reading ends: <see cref="Count"/>, <see cref="OutsideWindow"/>, <see cref="Summarize"/>
 /// and <see cref="Merge"/> apply what is still batched, and must not run while events are added.
 /// </para>
+/// <para>
+/// A channel is found by a keyed 64-bit hash of its key, not by comparing the key's strings, so
+/// a reader can hand over the key's characters where they lie in the row (<see
+/// cref="Add(ReadOnlySpan{char}, ReadOnlySpan{char}, ReadOnlySpan{char}, int, long, long?, long?, ulong?)"/>)
+/// and strings are made only for a channel's first event: interning every event's device, process
+/// and address was the largest cost of the seed rule (about 17 % of a run, perf on the AOT
+/// binary). The reader's string pool trusts equal 64-bit keyed hashes the same way; two of a
+/// fleet's channels collide with probability about n^2 / 2^65 (under 1e-9 for 150,000 channels),
+/// and the seed is random per instance, so no one can craft a collision offline.
+/// </para>
 /// </remarks>
 public sealed class WindowedChannels
 {
@@ -40,26 +53,39 @@ public sealed class WindowedChannels
     // past this: the whole table's first prune still comes after about 65,536 events.
     private const int PruneFloorPerStripe = 65_536 / StripeCount;
 
-    private readonly long _windowTicks;
-    private readonly long? _asOfTicks;
-    private readonly ChannelKeyComparer _comparer = new();
     // Enough events for their misses to overlap; few enough that a batch stays in L1.
     private const int BatchSize = 64;
 
+    // A key's record: the lengths of device, process and destination and the port, two chars
+    // each, then the three strings' characters; the hash covers all of it.
+    private const int RecordHeader = 8;
+
+    private readonly long _windowTicks;
+    private readonly long? _asOfTicks;
+    private readonly long _seed = Random.Shared.NextInt64();
+    private readonly StringPool? _strings;
+
     private readonly Stripe[] _stripes;
-    private readonly ThreadLocal<Batch> _batches = new(() => new Batch(), trackAllValues: true);
+    private readonly ThreadLocal<Batch> _batches;
     private long _outsideWindowMerged;
 
-    public WindowedChannels(TimeSpan window, DateTime? asOf)
+    // The batch of the instance this thread used last: a ThreadLocal lookup per event was about
+    // 3 % of a run; a thread-static read is a few instructions.
+    [ThreadStatic]
+    private static Batch? t_lastBatch;
+
+    /// <param name="strings">Interns the strings of each new channel's key; without it each channel gets strings of its own.</param>
+    public WindowedChannels(TimeSpan window, DateTime? asOf, StringPool? strings = null)
     {
         if (window <= TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(window), window, "The window must be positive.");
         _windowTicks = window.Ticks;
         _asOfTicks = asOf?.ToUniversalTime().Ticks;
+        _strings = strings;
+        _batches = new(() => new Batch(this), trackAllValues: true);
         _stripes = new Stripe[StripeCount];
-        var keys = new HashedKeyComparer(_comparer);
         for (var i = 0; i < _stripes.Length; i++)
-            _stripes[i] = new Stripe(keys);
+            _stripes[i] = new Stripe();
     }
 
     /// <summary>Channels grouped so far (summarized and pending).</summary>
@@ -84,31 +110,104 @@ public sealed class WindowedChannels
 
     /// <summary>
     /// True when an event at <paramref name="ticks"/> is already known to fall outside the window
-    /// (as-of given); <see cref="Add"/> would only count it.
+    /// (as-of given); <see cref="Add(in ChannelKey, in NetworkEvent)"/> would only count it.
     /// </summary>
     public bool IsOutsideKnownWindow(long ticks) =>
         _asOfTicks is { } asOf && (ticks > asOf || ticks <= asOf - _windowTicks);
 
-    public void Add(in ChannelKey key, in NetworkEvent e)
+    public void Add(in ChannelKey key, in NetworkEvent e) =>
+        Add(key.Device, key.Process, key.Destination, key.Port, e.TimestampTicks, e.SentBytes, e.ReceivedBytes,
+            e.RemoteUrl is null ? null : ConnectionSummary.UrlHash(e.RemoteUrl));
+
+    /// <summary>Adds an event of the channel (device, process, destination, port) given as characters, from any thread.</summary>
+    /// <param name="urlHash">The event's <see cref="ConnectionSummary.UrlHash"/>; null when it has no RemoteUrl.</param>
+    public void Add(ReadOnlySpan<char> device, ReadOnlySpan<char> process, ReadOnlySpan<char> destination, int port,
+        long ticks, long? sent, long? received, ulong? urlHash)
     {
-        var ticks = e.TimestampTicks;
         if (_asOfTicks is { } asOf)
         {
-            var batch = _batches.Value!;
+            var batch = CurrentBatch();
             if (ticks > asOf || ticks <= asOf - _windowTicks)
             {
                 batch.OutsideWindow++;
                 return;
             }
-            if (batch.Add(new HashedKey(key, _comparer.GetHashCode(key)), ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl))
+            if (batch.Add(device, process, destination, port, ticks, sent, received, urlHash))
                 Apply(batch);
             return;
         }
-        var hashed = new HashedKey(key, _comparer.GetHashCode(key));
-        var stripe = StripeOf(hashed.Hash);
+
+        var length = RecordLength(device, process, destination);
+        char[]? rented = null;
+        var record = length <= 512 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        WriteRecord(record, device, process, destination, port);
+        var hash = Hash(record);
+        var stripe = StripeOf(hash);
         lock (stripe.Lock)
-            stripe.AddPending(hashed, ticks, e.SentBytes, e.ReceivedBytes, e.RemoteUrl, _windowTicks);
+            stripe.AddPending(this, hash, record, ticks, sent, received, urlHash, _windowTicks);
+        if (rented is not null)
+            ArrayPool<char>.Shared.Return(rented);
     }
+
+    private Batch CurrentBatch()
+    {
+        var batch = t_lastBatch;
+        if (batch is null || batch.Owner != this)
+            t_lastBatch = batch = _batches.Value!;
+        return batch;
+    }
+
+    private static int RecordLength(ReadOnlySpan<char> device, ReadOnlySpan<char> process, ReadOnlySpan<char> destination) =>
+        RecordHeader + device.Length + process.Length + destination.Length;
+
+    private static void WriteRecord(Span<char> record, ReadOnlySpan<char> device, ReadOnlySpan<char> process, ReadOnlySpan<char> destination, int port)
+    {
+        WriteInt(record, 0, device.Length);
+        WriteInt(record, 2, process.Length);
+        WriteInt(record, 4, destination.Length);
+        WriteInt(record, 6, port);
+        device.CopyTo(record[RecordHeader..]);
+        process.CopyTo(record[(RecordHeader + device.Length)..]);
+        destination.CopyTo(record[(RecordHeader + device.Length + process.Length)..]);
+    }
+
+    private static void WriteInt(Span<char> record, int at, int value)
+    {
+        record[at] = (char)value;
+        record[at + 1] = (char)((uint)value >> 16);
+    }
+
+    private static int ReadInt(ReadOnlySpan<char> record, int at) => record[at] | (record[at + 1] << 16);
+
+    private ulong Hash(ReadOnlySpan<char> record) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(record), _seed);
+
+    private ulong Hash(in ChannelKey key)
+    {
+        var length = RecordLength(key.Device, key.Process, key.Destination);
+        char[]? rented = null;
+        var record = length <= 512 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        WriteRecord(record, key.Device, key.Process, key.Destination, key.Port);
+        var hash = Hash(record);
+        if (rented is not null)
+            ArrayPool<char>.Shared.Return(rented);
+        return hash;
+    }
+
+    /// <summary>The key a record stands for, its strings interned when a pool was given.</summary>
+    private ChannelKey KeyOf(ReadOnlySpan<char> record)
+    {
+        var deviceLength = ReadInt(record, 0);
+        var processLength = ReadInt(record, 2);
+        var destinationLength = ReadInt(record, 4);
+        var chars = record[RecordHeader..];
+        return new ChannelKey(
+            Text(chars[..deviceLength]),
+            Text(chars.Slice(deviceLength, processLength)),
+            Text(chars.Slice(deviceLength + processLength, destinationLength)),
+            ReadInt(record, 6));
+    }
+
+    private string Text(ReadOnlySpan<char> value) => _strings?.Intern(value) ?? new string(value);
 
     /// <summary>Applies a full batch: first touches what it will update (see the remarks), then updates under the stripes' locks.</summary>
     private void Apply(Batch batch)
@@ -116,16 +215,21 @@ public sealed class WindowedChannels
         var items = batch.Items.AsSpan(0, batch.Count);
         long touched = 0;
         foreach (ref readonly var item in items)
-            touched += StripeOf(item.Key.Hash).Summaries.TouchSlot(item.Key.Hash);
+            touched += StripeOf(item.Hash).Summaries.TouchSlot(item.Hash);
         foreach (ref readonly var item in items)
-            touched += StripeOf(item.Key.Hash).Summaries.TouchEntry(item.Key.Hash);
+            touched += StripeOf(item.Hash).Summaries.TouchEntry(item.Hash);
         // Kept so the reads above are not dropped as dead code.
         batch.Touched = touched;
         foreach (ref readonly var item in items)
         {
-            var stripe = StripeOf(item.Key.Hash);
+            var stripe = StripeOf(item.Hash);
             lock (stripe.Lock)
-                stripe.Summaries.Summary(item.Key).Add(item.Ticks, item.Sent, item.Received, item.Url);
+            {
+                ref var summary = ref stripe.Summaries.Find(item.Hash, out var inserted);
+                if (inserted)
+                    stripe.Summaries.SetKey(KeyOf(batch.Record(item)));
+                summary.AddHashed(item.Ticks, item.Sent, item.Received, item.Url);
+            }
         }
         batch.Clear();
     }
@@ -140,7 +244,7 @@ public sealed class WindowedChannels
         }
     }
 
-    private Stripe StripeOf(int hash) => _stripes[(uint)hash >> (32 - StripeBits)];
+    private Stripe StripeOf(ulong hash) => _stripes[hash >> (64 - StripeBits)];
 
     /// <summary>
     /// The per-channel summaries for the window ending at as-of. When as-of was not given, it
@@ -173,10 +277,14 @@ public sealed class WindowedChannels
         _outsideWindowMerged += other._outsideWindowMerged + other._batches.Values.Sum(b => b.OutsideWindow);
         foreach (var theirs in other._stripes)
         {
+            // The other instance hashes with its own seed: its keys are hashed again here.
             foreach (var (key, summary) in theirs.Summaries)
-                StripeOf(key, out var hashed).Summaries.Summary(hashed).Merge(summary);
-            foreach (var (key, pending) in theirs.Pending)
-                StripeOf(key.Key, out var hashed).MergePending(hashed, pending);
+                SummaryOf(key).Merge(summary);
+            foreach (var pending in theirs.Pending.Values)
+            {
+                var hash = Hash(pending.Key);
+                StripeOf(hash).MergePending(hash, pending);
+            }
             // The other instance's prunes and running maximum count as this one's.
             var first = _stripes[0];
             first.OutsideWindow += theirs.OutsideWindow;
@@ -184,57 +292,68 @@ public sealed class WindowedChannels
         }
     }
 
-    private Stripe StripeOf(in ChannelKey key, out HashedKey hashed)
+    private ref ConnectionSummary SummaryOf(in ChannelKey key)
     {
-        hashed = new HashedKey(key, _comparer.GetHashCode(key));
-        return StripeOf(hashed.Hash);
+        var hash = Hash(key);
+        var table = StripeOf(hash).Summaries;
+        ref var summary = ref table.Find(hash, out var inserted);
+        if (inserted)
+            table.SetKey(key);
+        return ref summary;
     }
 
-    /// <summary>One thread's events waiting to be applied, and its count of events outside the window.</summary>
-    private sealed class Batch
+    /// <summary>One thread's events waiting to be applied, with their keys' records, and its count of events outside the window.</summary>
+    private sealed class Batch(WindowedChannels owner)
     {
+        public readonly WindowedChannels Owner = owner;
         public readonly BatchedEvent[] Items = new BatchedEvent[BatchSize];
         public int Count;
         public long OutsideWindow;
         public long Touched;
 
+        // The records of the batched events' keys, back to back; about 60 characters an event.
+        private char[] _records = new char[BatchSize * 128];
+        private int _used;
+
         /// <summary>Adds an event; true when the batch is full.</summary>
-        public bool Add(in HashedKey key, long ticks, long? sent, long? received, string? url)
+        public bool Add(ReadOnlySpan<char> device, ReadOnlySpan<char> process, ReadOnlySpan<char> destination, int port,
+            long ticks, long? sent, long? received, ulong? url)
         {
-            Items[Count++] = new BatchedEvent(key, ticks, sent, received, url);
+            var length = RecordLength(device, process, destination);
+            if (_records.Length - _used < length)
+                Array.Resize(ref _records, Math.Max(_records.Length * 2, _used + length));
+            var record = _records.AsSpan(_used, length);
+            WriteRecord(record, device, process, destination, port);
+            Items[Count++] = new BatchedEvent(Owner.Hash(record), _used, length, ticks, sent, received, url);
+            _used += length;
             return Count == Items.Length;
         }
 
+        public ReadOnlySpan<char> Record(in BatchedEvent item) => _records.AsSpan(item.RecordStart, item.RecordLength);
+
         public void Clear()
         {
-            // The strings stay referenced until overwritten: at most one batch per thread.
             Count = 0;
+            _used = 0;
+            // A hostile row (a device name of megabytes) may have grown the buffer: do not keep it.
+            if (_records.Length > BatchSize * 1024)
+                _records = new char[BatchSize * 128];
         }
     }
 
-    private readonly record struct BatchedEvent(HashedKey Key, long Ticks, long? Sent, long? Received, string? Url);
+    private readonly record struct BatchedEvent(ulong Hash, int RecordStart, int RecordLength, long Ticks, long? Sent, long? Received, ulong? Url);
 
-    /// <summary>A key with its hash, computed once per event: it picks the stripe and the bucket within it.</summary>
-    private readonly record struct HashedKey(ChannelKey Key, int Hash);
-
-    private sealed class HashedKeyComparer(ChannelKeyComparer keys) : IEqualityComparer<HashedKey>
-    {
-        public bool Equals(HashedKey x, HashedKey y) => x.Hash == y.Hash && keys.Equals(x.Key, y.Key);
-
-        public int GetHashCode(HashedKey key) => key.Hash;
-    }
-
-    private sealed class Stripe(HashedKeyComparer keys)
+    private sealed class Stripe
     {
         public readonly Lock Lock = new();
-        public readonly SummaryTable Summaries = new(keys);
-        public readonly Dictionary<HashedKey, PendingEvents> Pending = new(keys);
+        public readonly SummaryTable Summaries = new();
+        public readonly Dictionary<ulong, PendingEvents> Pending = [];
         public long LatestTicks = long.MinValue;
         public long OutsideWindow;
         private long _pendingCount;
         private long _pendingAtLastPrune;
 
-        public void AddPending(in HashedKey key, long ticks, long? sent, long? received, string? url, long windowTicks)
+        public void AddPending(WindowedChannels owner, ulong hash, ReadOnlySpan<char> record, long ticks, long? sent, long? received, ulong? url, long windowTicks)
         {
             if (ticks > LatestTicks)
                 LatestTicks = ticks;
@@ -243,8 +362,8 @@ public sealed class WindowedChannels
                 OutsideWindow++;
                 return;
             }
-            ref var pending = ref CollectionsMarshal.GetValueRefOrAddDefault(Pending, key, out _);
-            pending ??= new PendingEvents();
+            ref var pending = ref CollectionsMarshal.GetValueRefOrAddDefault(Pending, hash, out _);
+            pending ??= new PendingEvents(owner.KeyOf(record));
             pending.Add(ticks, sent, received, url);
             _pendingCount++;
             // Prune when the pending set has doubled: amortized O(1) per event.
@@ -252,18 +371,18 @@ public sealed class WindowedChannels
                 Prune(LatestTicks - windowTicks);
         }
 
-        public void MergePending(in HashedKey key, PendingEvents pending)
+        public void MergePending(ulong hash, PendingEvents pending)
         {
-            if (Pending.TryGetValue(key, out var mine))
+            if (Pending.TryGetValue(hash, out var mine))
                 mine.Append(pending);
             else
-                Pending.Add(key, pending);
+                Pending.Add(hash, pending);
             _pendingCount += pending.Count;
         }
 
         public void SummarizePending(long from, long asOf)
         {
-            foreach (var (key, pending) in Pending)
+            foreach (var (hash, pending) in Pending)
             {
                 for (var i = 0; i < pending.Count; i++)
                 {
@@ -273,7 +392,10 @@ public sealed class WindowedChannels
                         OutsideWindow++;
                         continue;
                     }
-                    Summaries.Summary(key).Add(ticks, pending.Sent?[i], pending.Received?[i], pending.Urls?[i]);
+                    ref var summary = ref Summaries.Find(hash, out var inserted);
+                    if (inserted)
+                        Summaries.SetKey(pending.Key);
+                    summary.AddHashed(ticks, pending.Sent?[i], pending.Received?[i], pending.Urls?[i]);
                 }
             }
             Pending.Clear();
@@ -307,8 +429,11 @@ public sealed class WindowedChannels
 
         public bool ContainsKey(ChannelKey key) => TryGetValue(key, out _);
 
-        public bool TryGetValue(ChannelKey key, [MaybeNullWhen(false)] out ConnectionSummary value) =>
-            channels.StripeOf(key, out var hashed).Summaries.TryGetValue(hashed, out value);
+        public bool TryGetValue(ChannelKey key, [MaybeNullWhen(false)] out ConnectionSummary value)
+        {
+            var hash = channels.Hash(key);
+            return channels.StripeOf(hash).Summaries.TryGetValue(hash, out value);
+        }
 
         public IEnumerator<KeyValuePair<ChannelKey, ConnectionSummary>> GetEnumerator()
         {
@@ -324,12 +449,12 @@ public sealed class WindowedChannels
 
     /// <summary>
     /// One stripe's summaries: open addressing over slots that hold a key's hash and the index of
-    /// its entry, and the entries (key and summary side by side) in insertion order. Unlike a
-    /// Dictionary, its slots and entries can be read ahead of the update (<see cref="TouchSlot"/>,
+    /// its entry, and the entries (hash, key and summary side by side) in insertion order. Unlike
+    /// a Dictionary, its slots and entries can be read ahead of the update (<see cref="TouchSlot"/>,
     /// <see cref="TouchEntry"/>); those reads take no lock and tolerate a concurrent grow, since
     /// they only warm the cache.
     /// </summary>
-    private sealed class SummaryTable(HashedKeyComparer keys) : IEnumerable<KeyValuePair<ChannelKey, ConnectionSummary>>
+    private sealed class SummaryTable : IEnumerable<KeyValuePair<ChannelKey, ConnectionSummary>>
     {
         // Entries live in chunks that are not copied once full: growing by doubling wrote every
         // entry twice into fresh pages, and a first write to a fresh page is a page fault (with a
@@ -345,16 +470,16 @@ public sealed class WindowedChannels
 
         public int Count { get; private set; }
 
-        public int TouchSlot(int hash)
+        public int TouchSlot(ulong hash)
         {
             var slots = _slots;
-            return slots[hash & (slots.Length - 1)].Index;
+            return slots[(int)hash & (slots.Length - 1)].Index;
         }
 
-        public long TouchEntry(int hash)
+        public long TouchEntry(ulong hash)
         {
             var slots = _slots;
-            var index = slots[hash & (slots.Length - 1)].Index - 1;
+            var index = slots[(int)hash & (slots.Length - 1)].Index - 1;
             var chunks = _chunks;
             if ((uint)(index >> ChunkBits) >= (uint)chunks.Length)
                 return 0;
@@ -362,31 +487,43 @@ public sealed class WindowedChannels
             var offset = index & (ChunkSize - 1);
             if (chunk is null || offset >= chunk.Length)
                 return 0;
-            return chunk[offset].Summary.LastTicks + chunk[offset].Key.Hash;
+            return chunk[offset].Summary.LastTicks + (long)chunk[offset].Hash;
         }
 
         private ref Entry At(int index) => ref _chunks[index >> ChunkBits][index & (ChunkSize - 1)];
 
-        /// <summary>The channel's summary, in place, added empty when new.</summary>
-        public ref ConnectionSummary Summary(in HashedKey key)
+        /// <summary>
+        /// The channel's summary, in place, added empty when new; then <paramref name="inserted"/>
+        /// is true and the caller must <see cref="SetKey"/> before the next insert.
+        /// </summary>
+        public ref ConnectionSummary Find(ulong hash, out bool inserted)
         {
             var slots = _slots;
             var mask = slots.Length - 1;
-            for (var i = key.Hash & mask; ; i = (i + 1) & mask)
+            for (var i = (int)hash & mask; ; i = (i + 1) & mask)
             {
                 var slot = slots[i];
                 if (slot.Index == 0)
-                    return ref Insert(key, i);
-                if (slot.Hash == key.Hash && keys.Equals(At(slot.Index - 1).Key, key))
+                {
+                    inserted = true;
+                    return ref Insert(hash, i);
+                }
+                if (slot.Hash == (int)hash && At(slot.Index - 1).Hash == hash)
+                {
+                    inserted = false;
                     return ref At(slot.Index - 1).Summary;
+                }
             }
         }
 
-        public bool TryGetValue(in HashedKey key, out ConnectionSummary value)
+        /// <summary>Names the entry <see cref="Find"/> has just inserted.</summary>
+        public void SetKey(in ChannelKey key) => At(Count - 1).Key = key;
+
+        public bool TryGetValue(ulong hash, out ConnectionSummary value)
         {
             var slots = _slots;
             var mask = slots.Length - 1;
-            for (var i = key.Hash & mask; ; i = (i + 1) & mask)
+            for (var i = (int)hash & mask; ; i = (i + 1) & mask)
             {
                 var slot = slots[i];
                 if (slot.Index == 0)
@@ -394,7 +531,7 @@ public sealed class WindowedChannels
                     value = default;
                     return false;
                 }
-                if (slot.Hash == key.Hash && keys.Equals(At(slot.Index - 1).Key, key))
+                if (slot.Hash == (int)hash && At(slot.Index - 1).Hash == hash)
                 {
                     value = At(slot.Index - 1).Summary;
                     return true;
@@ -402,7 +539,7 @@ public sealed class WindowedChannels
             }
         }
 
-        private ref ConnectionSummary Insert(in HashedKey key, int slot)
+        private ref ConnectionSummary Insert(ulong hash, int slot)
         {
             // Chunks and the chunk list are replaced, never resized in place: threads reading
             // ahead without the lock (TouchEntry) may hold the old ones.
@@ -420,9 +557,10 @@ public sealed class WindowedChannels
                 Array.Resize(ref grown, Math.Min(grown.Length * 2, ChunkSize));
                 _chunks[chunkIndex] = grown;
             }
-            // Only the key is written: the chunk is zeroed, and the empty summary is default.
-            At(Count).Key = key;
-            _slots[slot] = new Slot(key.Hash, ++Count);
+            // Only the hash is written here (the key by SetKey): the chunk is zeroed, and the
+            // empty summary is default.
+            At(Count).Hash = hash;
+            _slots[slot] = new Slot((int)hash, ++Count);
             ref var summary = ref At(Count - 1).Summary;
             // Half full at most: linear probing stays short.
             if (Count * 2 > _slots.Length)
@@ -449,38 +587,41 @@ public sealed class WindowedChannels
         public IEnumerator<KeyValuePair<ChannelKey, ConnectionSummary>> GetEnumerator()
         {
             for (var i = 0; i < Count; i++)
-                yield return new KeyValuePair<ChannelKey, ConnectionSummary>(At(i).Key.Key, At(i).Summary);
+                yield return new KeyValuePair<ChannelKey, ConnectionSummary>(At(i).Key, At(i).Summary);
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
+        /// <param name="Hash">The low 32 bits of the key's hash.</param>
         /// <param name="Index">1 + the entry's index; 0 marks an empty slot.</param>
         private readonly record struct Slot(int Hash, int Index);
 
         private struct Entry
         {
-            public HashedKey Key;
+            public ulong Hash;
+            public ChannelKey Key;
             public ConnectionSummary Summary;
         }
     }
 
     /// <summary>Events of one channel kept column-wise; the optional columns exist only once a value arrives.</summary>
-    private sealed class PendingEvents
+    private sealed class PendingEvents(ChannelKey key)
     {
+        public ChannelKey Key { get; } = key;
         public List<long> Ticks { get; } = [];
         public List<long?>? Sent { get; private set; }
         public List<long?>? Received { get; private set; }
-        public List<string?>? Urls { get; private set; }
+        public List<ulong?>? Urls { get; private set; }
         public int Count => Ticks.Count;
 
-        public void Add(long ticks, long? sent, long? received, string? url)
+        public void Add(long ticks, long? sent, long? received, ulong? url)
         {
             if (sent is not null && Sent is null)
                 Sent = [.. Enumerable.Repeat<long?>(null, Count)];
             if (received is not null && Received is null)
                 Received = [.. Enumerable.Repeat<long?>(null, Count)];
             if (url is not null && Urls is null)
-                Urls = [.. Enumerable.Repeat<string?>(null, Count)];
+                Urls = [.. Enumerable.Repeat<ulong?>(null, Count)];
             Ticks.Add(ticks);
             Sent?.Add(sent);
             Received?.Add(received);

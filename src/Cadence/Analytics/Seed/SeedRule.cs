@@ -42,13 +42,16 @@ public static class SeedRule
     /// The row filters before summarize, except the time window, in the KQL's order so each
     /// dropped event has one reason. Comparisons are case-sensitive, as KQL's == and in are.
     /// </summary>
-    public static SeedRowFilter Filter(in NetworkEvent e)
+    public static SeedRowFilter Filter(in NetworkEvent e) => Filter(e.RemotePort, e.RemoteIPType, e.ActionType);
+
+    /// <summary>As <see cref="Filter(in NetworkEvent)"/>, on the three fields it reads.</summary>
+    public static SeedRowFilter Filter(int remotePort, ReadOnlySpan<char> remoteIPType, ReadOnlySpan<char> actionType)
     {
-        if (e.RemotePort is not (80 or 443 or 8080 or 8443))
+        if (remotePort is not (80 or 443 or 8080 or 8443))
             return SeedRowFilter.PortNotWeb;
-        if (!string.Equals(e.RemoteIPType, "Public", StringComparison.Ordinal))
+        if (!remoteIPType.SequenceEqual("Public"))
             return SeedRowFilter.RemoteIPTypeNotPublic;
-        if (!string.Equals(e.ActionType, "ConnectionSuccess", StringComparison.Ordinal))
+        if (!actionType.SequenceEqual("ConnectionSuccess"))
             return SeedRowFilter.ActionTypeNotConnectionSuccess;
         return SeedRowFilter.Admitted;
     }

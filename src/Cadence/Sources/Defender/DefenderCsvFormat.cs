@@ -77,9 +77,10 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
     /// </summary>
     private static void ReadRanges(string path, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
     {
-        var chunks = CsvSplitter.Split(path, context.DegreeOfParallelism);
+        var threads = context.DegreeOfParallelism;
+        var chunks = CsvSplitter.Split(path, CsvSplitter.RangesFor(new FileInfo(path).Length, threads), threads);
         var accounts = new RangeAccount[chunks.Count];
-        Parallel.For(0, chunks.Count, new ParallelOptions { MaxDegreeOfParallelism = context.DegreeOfParallelism }, i =>
+        RangeWorkers.ForEach(chunks.Count, threads, static () => 0, (i, _) =>
         {
             var chunk = chunks[i];
             var account = accounts[i] = new RangeAccount(ingest.Input, context.Log.ExamplesPerReason);

@@ -44,6 +44,26 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
         if (!TryCheck(row, line, out var values, out var refused))
             return refused;
         var reads = EveryField;
+        // A plain connection row (no details in AdditionalFields) goes to a span sink as it lies
+        // in the row: no string is made of it here.
+        if (sink is IConnectionSpanSink spanSink && !values.HasDetails)
+        {
+            spanSink.Accept(new ConnectionSpans
+            {
+                TimestampTicks = values.Ticks,
+                ActionType = values.ActionType,
+                DeviceName = Value(row, DefenderColumn.DeviceName),
+                InitiatingProcessFileName = Value(row, DefenderColumn.InitiatingProcessFileName),
+                RemoteIP = values.RemoteIP,
+                RemotePort = values.Port,
+                RemoteIPType = Value(row, DefenderColumn.RemoteIPType),
+                HasRemoteUrl = Schema.Has(DefenderColumn.RemoteUrl),
+                RemoteUrl = Value(row, DefenderColumn.RemoteUrl),
+                SentBytes = values.Sent,
+                ReceivedBytes = values.Received,
+            });
+            return RowOutcome.Delivered(line, values.Ticks);
+        }
         // Inspected rows may wait for their process (DefenderProcessJoin) and are rare: they are
         // always built whole.
         if (sink is IScopedEventSink scoped && !values.Inspected)
@@ -81,6 +101,9 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
         public long? Received { get; init; }
         public int? LocalPort { get; init; }
         public bool Inspected { get; init; }
+
+        /// <summary>True when the row's action type keeps details in AdditionalFields (read into <see cref="Details"/>).</summary>
+        public bool HasDetails { get; init; }
         public InspectedDetails Details { get; init; }
     }
 
@@ -141,6 +164,7 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
             Received = received,
             LocalPort = localPort,
             Inspected = wantsDetails && actionType.EndsWith("Inspected", StringComparison.Ordinal),
+            HasDetails = wantsDetails,
             Details = inspected,
         };
         return true;

@@ -1,3 +1,6 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+
 namespace Cadence.Sources.Internals;
 
 /// <summary>A byte range of a CSV file holding whole rows, and the line its first row starts on.</summary>
@@ -12,83 +15,133 @@ internal readonly record struct CsvChunk(long Offset, long Length, long FirstLin
 /// <remarks>
 /// A newline is a row boundary only outside quotes. RFC 4180 escapes a quote inside a quoted
 /// field by doubling it, so the parity of the number of quote characters before a position says
-/// whether it is inside a field: one vectorized pass over the bytes before each cut finds a safe
-/// newline and counts the lines, exactly, for any quoting.
+/// whether it is inside a field. Knowing that parity (and the line number) at a cut needs every
+/// byte before it counted, so the counting itself runs on every core: the file is first cut at
+/// raw byte offsets, each slice counts its quotes and line breaks, prefix sums give the exact
+/// parity and line at each slice start, and each cut then moves forward to the first newline
+/// outside quotes. Counting half the file on one thread (the first version) left the other core
+/// idle for about 50 ms of a 1M-row run (perf timeline, AOT binary).
 /// </remarks>
 internal static class CsvSplitter
 {
     private const int BlockSize = 1 << 20;
 
-    /// <summary>Splits the rows after the header line into at most <paramref name="parts"/> chunks.</summary>
-    public static IReadOnlyList<CsvChunk> Split(string path, int parts)
+    // Small enough that the threads finish within a few milliseconds of each other (two ranges
+    // for two threads left one thread alone for the last 150 ms of a 1M-row run); large enough
+    // that opening a range (a file handle, a Sep reader) stays negligible.
+    private const int RangesPerThread = 16;
+    private const long MinRangeBytes = 1 << 20;
+
+    /// <summary>How many ranges to cut a file of <paramref name="length"/> bytes into for <paramref name="threads"/> threads.</summary>
+    public static int RangesFor(long length, int threads) =>
+        (int)Math.Clamp(length / MinRangeBytes, 1, threads * RangesPerThread);
+
+    /// <summary>Splits the rows after the header line into at most <paramref name="parts"/> chunks, counting on up to <paramref name="threads"/> threads.</summary>
+    public static IReadOnlyList<CsvChunk> Split(string path, int parts, int threads)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BlockSize, FileOptions.SequentialScan);
-        var length = file.Length;
-        var buffer = new byte[BlockSize];
-        var chunks = new List<CsvChunk>();
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var length = RandomAccess.GetLength(file);
+        parts = Math.Max(1, parts);
 
-        long position = 0, line = 1, quotes = 0;
-        long? chunkStart = null;
-        long chunkFirstLine = 0;
-        var nextCut = 0L;
-        var cutsMade = 0;
-        int read;
-        while ((read = file.Read(buffer)) > 0)
+        // Raw slices at byte offsets, each counting its quotes and line breaks.
+        var sliceStarts = new long[parts];
+        for (var i = 0; i < parts; i++)
+            sliceStarts[i] = length * i / parts;
+        var quotes = new long[parts];
+        var lineBreaks = new long[parts];
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
         {
-            var block = buffer.AsSpan(0, read);
-            var offset = 0;
-            while (offset < block.Length)
-            {
-                // Before the next cut point (or while looking for the header's end) whole spans
-                // are counted at once; only around a cut are newlines examined one by one.
-                var lookingForBoundary = chunkStart is null || position + offset >= nextCut;
-                if (!lookingForBoundary)
-                {
-                    var span = block[offset..(int)Math.Min(block.Length, offset + (nextCut - position - offset))];
-                    quotes += span.Count((byte)'"');
-                    line += span.Count((byte)'\n');
-                    offset += span.Length;
-                    continue;
-                }
+            var end = i + 1 < parts ? sliceStarts[i + 1] : length;
+            (quotes[i], lineBreaks[i]) = Count(file, sliceStarts[i], end);
+        });
 
-                var rest = block[offset..];
-                var newline = rest.IndexOf((byte)'\n');
-                if (newline < 0)
-                {
-                    quotes += rest.Count((byte)'"');
-                    offset = block.Length;
-                    continue;
-                }
-                quotes += rest[..newline].Count((byte)'"');
-                offset += newline + 1;
-                line++;
-                if ((quotes & 1) != 0)
-                    continue;
-
-                var boundary = position + offset;
-                if (chunkStart is { } start)
-                {
-                    chunks.Add(new CsvChunk(start, boundary - start, chunkFirstLine));
-                    cutsMade++;
-                }
-                chunkStart = boundary;
-                chunkFirstLine = line;
-                var remaining = parts - cutsMade;
-                if (remaining <= 1)
-                    return Finish(chunks, boundary, chunkFirstLine, length);
-                nextCut = boundary + (length - boundary) / remaining;
-            }
-            position += read;
+        // The first boundary ends the header; each later one is the first row start after its
+        // slice's start. One that does not move past the previous (a header or a quoted field
+        // longer than a slice) adds no chunk.
+        var starts = new List<(long Offset, long Line)>(parts);
+        long quotesBefore = 0, lineBreaksBefore = 0;
+        for (var i = 0; i < parts; i++)
+        {
+            if (NextRowStart(file, sliceStarts[i], length, quotesBefore, lineBreaksBefore) is { } start
+                && (starts.Count == 0 || start.Offset > starts[^1].Offset))
+                starts.Add(start);
+            quotesBefore += quotes[i];
+            lineBreaksBefore += lineBreaks[i];
         }
-        return chunkStart is { } last ? Finish(chunks, last, chunkFirstLine, length) : chunks;
+
+        var chunks = new List<CsvChunk>(starts.Count);
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var end = i + 1 < starts.Count ? starts[i + 1].Offset : length;
+            if (end > starts[i].Offset)
+                chunks.Add(new CsvChunk(starts[i].Offset, end - starts[i].Offset, starts[i].Line));
+        }
+        return chunks;
     }
 
-    private static List<CsvChunk> Finish(List<CsvChunk> chunks, long start, long firstLine, long length)
+    /// <summary>Quote characters and line breaks in [start, end).</summary>
+    private static (long Quotes, long LineBreaks) Count(SafeFileHandle file, long start, long end)
     {
-        // The last chunk runs to the end of the file; nothing after the last cut needs scanning.
-        if (start < length)
-            chunks.Add(new CsvChunk(start, length - start, firstLine));
-        return chunks;
+        var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+        try
+        {
+            long quotes = 0, lineBreaks = 0;
+            var position = start;
+            while (position < end)
+            {
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(BlockSize, end - position)), position);
+                if (read == 0)
+                    break;
+                var block = buffer.AsSpan(0, read);
+                quotes += block.Count((byte)'"');
+                lineBreaks += block.Count((byte)'\n');
+                position += read;
+            }
+            return (quotes, lineBreaks);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// The start of the first row after the first line break outside quotes at or after
+    /// <paramref name="position"/>, and its line; null when the file ends first. The quotes and
+    /// line breaks before <paramref name="position"/> give the parity and line there.
+    /// </summary>
+    private static (long Offset, long Line)? NextRowStart(SafeFileHandle file, long position, long length, long quotesBefore, long lineBreaksBefore)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            var inQuotes = (quotesBefore & 1) != 0;
+            var line = 1 + lineBreaksBefore;
+            while (position < length)
+            {
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)), position);
+                if (read == 0)
+                    break;
+                var block = buffer.AsSpan(0, read);
+                var offset = 0;
+                int newline;
+                while ((newline = block[offset..].IndexOf((byte)'\n')) >= 0)
+                {
+                    inQuotes ^= (block.Slice(offset, newline).Count((byte)'"') & 1) != 0;
+                    offset += newline + 1;
+                    line++;
+                    if (!inQuotes)
+                        return (position + offset, line);
+                }
+                inQuotes ^= (block[offset..].Count((byte)'"') & 1) != 0;
+                position += read;
+            }
+            return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
 

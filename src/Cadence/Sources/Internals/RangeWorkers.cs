@@ -1,0 +1,27 @@
+namespace Cadence.Sources.Internals;
+
+/// <summary>Runs the ranges of a split file on worker threads that each take the next range when they finish one.</summary>
+internal static class RangeWorkers
+{
+    /// <summary>
+    /// Runs <paramref name="body"/> over ranges 0 to <paramref name="count"/> - 1 on up to
+    /// <paramref name="threads"/> workers, each with state of its own, each taking the next range
+    /// in file order when it finishes one.
+    /// </summary>
+    /// <remarks>
+    /// Many small ranges taken from a shared counter keep the threads finishing together: with
+    /// eight 16 MB ranges, Parallel.For's own partitioning left one thread alone for the last
+    /// 100 ms of a 1M-record conn.log (perf timeline of the AOT binary, 2 cores).
+    /// </remarks>
+    public static void ForEach<TState>(int count, int threads, Func<TState> state, Action<int, TState> body)
+    {
+        var next = -1;
+        Parallel.For(0, Math.Min(threads, count), new ParallelOptions { MaxDegreeOfParallelism = threads }, _ =>
+        {
+            var local = state();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+                body(i, local);
+        });
+    }
+}
