@@ -24,6 +24,31 @@ public sealed class ConfigVerbTests
     }
 
     [Fact]
+    public void ValidateReportsBadBrowserAndJa3KeysWithFileLineColumn()
+    {
+        var dir = Directory.CreateTempSubdirectory("cadence-config-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "tuning.yaml");
+            File.WriteAllText(path, "browsers:\n  processes: [chrome.exe, CHROME.EXE]\nja3:\n  randomizing_fingerprints: 1\n");
+            var run = CliRun.Invoke("config", "validate", path);
+            Assert.Equal(2, run.ExitCode);
+            Assert.Equal(
+                [
+                    $"{path}:2:27: browsers.processes[1]: 'CHROME.EXE' is listed twice (first at line 2)",
+                    $"{path}:4:29: ja3.randomizing_fingerprints: 1 is out of range: expected 2 to 1000 (with 1, every client that shows a JA3 at all would count as randomizing, and JA3 rarity would never be used)",
+                    $"cadence: {path} is not a valid tuning file",
+                    "",
+                ],
+                run.Error.Split('\n'));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ValidateSaysAValidFileIsValid()
     {
         var path = CliRun.TestData("tuning-override.yaml");

@@ -8,7 +8,7 @@ namespace Cadence.Analytics.Tls;
 /// <param name="KnownBad">The strongest known-bad match among the channel's JA3 values; null when none is listed.</param>
 /// <param name="UniqueJa3">A JA3 of the channel that no other device in the data used; null when none.</param>
 /// <param name="Process">The initiating process; empty for network sensors, which do not see it.</param>
-/// <param name="KnownBrowser">The process is a browser that permutes its ClientHello extensions.</param>
+/// <param name="KnownBrowser">The process is a browser that permutes its ClientHello extensions (<c>ja3.randomizing_processes</c>).</param>
 /// <param name="ProcessFingerprints">Distinct JA3 values the same device and process showed over all its channels (0 when the process is unknown).</param>
 /// <param name="ChannelFingerprints">Distinct JA3 values on this channel.</param>
 /// <param name="Handshakes">TLS handshakes with a JA3 on this channel.</param>
@@ -39,32 +39,6 @@ public sealed class Ja3Analytic : IChannelAnalytic
 {
     public const string AnalyticName = "ja3";
 
-    /// <summary>
-    /// A device and process showing this many distinct JA3 values is a randomizing client:
-    /// Chrome 110+ and Firefox permute their extensions per connection, so a browser shows a new
-    /// JA3 nearly every handshake, while a fixed TLS stack shows one, or two or three when it
-    /// negotiates different versions or a program embeds more than one stack.
-    /// </summary>
-    public const int RandomizingFingerprints = 4;
-
-    /// <summary>
-    /// The handshakes with one and the same JA3 a channel needs before its fingerprint counts as
-    /// the client's own: a randomizing client repeats a JA3 by chance only when it permutes among
-    /// few orders, and three identical in a row from one that does is already unlikely.
-    /// </summary>
-    public const int StableHandshakes = 3;
-
-    /// <summary>
-    /// Browsers known to permute their ClientHello extensions (Chromium-based since Chrome 110,
-    /// Firefox since 2023): their JA3 rarity means nothing. Clients not listed are caught by
-    /// <see cref="RandomizingFingerprints"/>.
-    /// </summary>
-    public static readonly IReadOnlySet<string> Browsers = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "chrome.exe", "msedge.exe", "firefox.exe", "brave.exe", "opera.exe", "vivaldi.exe", "msedgewebview2.exe",
-        "chrome", "chromium", "firefox", "msedge", "brave", "opera", "vivaldi", "Google Chrome", "Google Chrome Helper", "Microsoft Edge",
-    };
-
     public string Name => AnalyticName;
 
     public TelemetryFields Requires => TelemetryFields.Timestamp | TelemetryFields.DeviceName | TelemetryFields.Ja3;
@@ -93,6 +67,7 @@ public sealed class Ja3Analytic : IChannelAnalytic
         }
 
         var knownBad = context.Tuning.KnownBad.Ja3;
+        var tuning = context.Tuning.Ja3;
         var findings = new List<Finding>();
         foreach (var (key, series) in channels)
         {
@@ -105,11 +80,11 @@ public sealed class Ja3Analytic : IChannelAnalytic
                 Rarity.Of(prevalence, context.Tuning.Prevalence),
                 prevalence,
                 key.Process,
-                Browsers.Contains(key.Process),
+                tuning.IsRandomizingProcess(key.Process),
                 key.Process.Length == 0 ? 0 : byProcess[(key.Device, key.Process)].Count,
                 series.Ja3.Count,
                 series.Ja3Handshakes);
-            var assessment = Assess(evidence);
+            var assessment = Assess(evidence, tuning);
             if (assessment.Severity is not { } severity)
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, severity, prevalence) with
@@ -129,15 +104,15 @@ public sealed class Ja3Analytic : IChannelAnalytic
 
     /// <summary>
     /// Known-bad JA3 with its JA3S: critical; the JA3 alone: high. A fingerprint unique to the
-    /// device, steady over <see cref="StableHandshakes"/> handshakes, towards a rare destination,
-    /// from a client that does not randomize: one step more, or low on its own.
+    /// device, steady over <see cref="Ja3Tuning.StableHandshakes"/> handshakes, towards a rare
+    /// destination, from a client that does not randomize: one step more, or low on its own.
     /// </summary>
-    public static Ja3Assessment Assess(Ja3Evidence evidence)
+    public static Ja3Assessment Assess(Ja3Evidence evidence, Ja3Tuning tuning)
     {
         var reasons = new List<string>();
-        var randomizing = RandomizingReason(evidence);
+        var randomizing = RandomizingReason(evidence, tuning);
         var unusual = evidence.UniqueJa3 is not null && evidence.Rarity == DestinationRarity.Rare
-            && randomizing is null && evidence.ChannelFingerprints == 1 && evidence.Handshakes >= StableHandshakes;
+            && randomizing is null && evidence.ChannelFingerprints == 1 && evidence.Handshakes >= tuning.StableHandshakes;
 
         Severity? severity = null;
         double score = 0;
@@ -164,15 +139,15 @@ public sealed class Ja3Analytic : IChannelAnalytic
     }
 
     /// <summary>Why the client's JA3 says nothing by being rare; null when it is a fixed fingerprint.</summary>
-    private static string? RandomizingReason(Ja3Evidence evidence)
+    private static string? RandomizingReason(Ja3Evidence evidence, Ja3Tuning tuning)
     {
         if (evidence.KnownBrowser)
             return $"{evidence.Process} is a browser, and browsers permute their TLS extensions per connection (Chrome 110+, Firefox), so their JA3 changes every handshake";
-        if (evidence.ProcessFingerprints >= RandomizingFingerprints)
+        if (evidence.ProcessFingerprints >= tuning.RandomizingFingerprints)
             return $"{evidence.Process} showed {evidence.ProcessFingerprints} distinct JA3 values on this device: a client that randomizes its ClientHello";
         if (evidence.ChannelFingerprints > 1)
             return $"{evidence.ChannelFingerprints} distinct JA3 values on this channel: not one steady client fingerprint";
-        if (evidence.Handshakes < StableHandshakes)
+        if (evidence.Handshakes < tuning.StableHandshakes)
             return $"only {evidence.Handshakes} handshake(s): too few to tell a steady fingerprint from a randomized one";
         return null;
     }

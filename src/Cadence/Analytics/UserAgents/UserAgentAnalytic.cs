@@ -36,7 +36,7 @@ public sealed class UserAgentAnalytic : IChannelAnalytic
         {
             var (key, series, inWindow) = candidates[i];
             var observation = new UserAgentObservation(key.Process, inWindow, series.HttpEvents, series.MissingUserAgent, missingIsMeaningful);
-            var assessment = UserAgentScorer.Assess(observation, known, agent => usage?.IsRare(agent, key) ?? false);
+            var assessment = UserAgentScorer.Assess(observation, known, context.Tuning.Browsers, agent => usage?.IsRare(agent, key) ?? false);
             if (assessment is null)
                 return;
             findings[i] = HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with

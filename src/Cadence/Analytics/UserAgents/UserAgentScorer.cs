@@ -1,4 +1,5 @@
 using Cadence.Scoring;
+using Cadence.Scoring.Tuning;
 
 namespace Cadence.Analytics.UserAgents;
 
@@ -67,8 +68,9 @@ public static class UserAgentScorer
     private const int QuotedLength = 160;
 
     /// <summary>The channel's verdict; null when nothing about its user agents is unusual.</summary>
+    /// <param name="browsers">Which processes are browsers and which user agents claim to be one (the tuning file's <c>browsers</c>).</param>
     /// <param name="isRare">Whether a user agent is sent by this channel's device to this destination only, fleet-wide.</param>
-    public static UserAgentAssessment? Assess(UserAgentObservation channel, KnownUserAgents known, Func<string, bool> isRare)
+    public static UserAgentAssessment? Assess(UserAgentObservation channel, KnownUserAgents known, BrowserTuning browsers, Func<string, bool> isRare)
     {
         var severity = Severity.Info;
         var score = 0.0;
@@ -76,14 +78,14 @@ public static class UserAgentScorer
         var reasons = new List<string>();
         double? knownBad = null, framework = null, tool = null, rare = null, mismatch = null, missing = null;
         var processKnown = channel.Process.Length > 0;
-        var browserProcess = processKnown && Browsers.IsBrowserProcess(channel.Process);
+        var browserProcess = processKnown && browsers.IsBrowserProcess(channel.Process);
 
         // Ordinal order: the same reasons in the same order whatever order the readers' threads merged them in.
         foreach (var (agent, requests) in channel.UserAgents.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal))
         {
             var entry = known.Match(agent);
             var isRareAgent = isRare(agent);
-            var isMismatch = processKnown && !browserProcess && Browsers.IsBrowserUserAgent(agent);
+            var isMismatch = processKnown && !browserProcess && browsers.IsBrowserUserAgent(agent);
             var corroborations = (isRareAgent ? 1 : 0) + (isMismatch ? 1 : 0);
             var quoted = Quote(agent);
             var share = $"{requests:N0} of {channel.HttpEvents:N0} HTTP requests";

@@ -18,7 +18,8 @@ internal sealed class TuningBinder(TuningErrors errors)
     public TuningFile? Bind(YamlNode root)
     {
         var before = errors.Count;
-        var top = Map(root, "", "severity", "beacon", "prevalence", "long_connections", "known_bad", "suspicious_processes", "suspicious_command_lines", "allowlist");
+        var top = Map(root, "", "severity", "beacon", "prevalence", "long_connections", "known_bad", "suspicious_processes", "suspicious_command_lines",
+            "browsers", "ja3", "allowlist");
         if (top is null)
             return null;
         var severity = BindSeverity(top["severity"], "severity");
@@ -28,10 +29,12 @@ internal sealed class TuningBinder(TuningErrors errors)
         var knownBad = BindKnownBad(top["known_bad"], "known_bad");
         var processes = BindSuspiciousProcesses(top["suspicious_processes"], "suspicious_processes");
         var commandLines = BindSuspiciousCommandLines(top["suspicious_command_lines"], "suspicious_command_lines");
+        var browsers = BindBrowsers(top["browsers"], "browsers");
+        var ja3 = BindJa3(top["ja3"], "ja3");
         var allowlist = BindAllowlist(top["allowlist"], "allowlist");
         if (errors.Count > before)
             return null;
-        return new TuningFile(severity!, beacon!, prevalence!, longConnections!, knownBad!, processes!, commandLines!, allowlist!);
+        return new TuningFile(severity!, beacon!, prevalence!, longConnections!, knownBad!, processes!, commandLines!, browsers!, ja3!, allowlist!);
     }
 
     private SeverityThresholds? BindSeverity(YamlNode? node, string path)
@@ -227,6 +230,48 @@ internal sealed class TuningBinder(TuningErrors errors)
             entries.Add(new SuspiciousCommandLine(contains ?? "", reason ?? ""));
         }
         return new SuspiciousCommandLines(ValueList.Of(entries));
+    }
+
+    private BrowserTuning? BindBrowsers(YamlNode? node, string path)
+    {
+        var fields = Map(node, path, "processes", "user_agent_tokens", "embedded_engine_tokens");
+        if (fields is null)
+            return null;
+        var processes = UniqueTexts(fields["processes"], Join(path, "processes"), NameMatching.ProcessProblem, StringComparer.OrdinalIgnoreCase);
+        var browserTokens = UniqueTexts(fields["user_agent_tokens"], Join(path, "user_agent_tokens"), TokenProblem, StringComparer.Ordinal);
+        var engineTokens = UniqueTexts(fields["embedded_engine_tokens"], Join(path, "embedded_engine_tokens"), TokenProblem, StringComparer.Ordinal);
+        return new BrowserTuning(ValueList.Of(processes ?? []), ValueList.Of(browserTokens ?? []), ValueList.Of(engineTokens ?? []));
+    }
+
+    private Ja3Tuning? BindJa3(YamlNode? node, string path)
+    {
+        var fields = Map(node, path, "randomizing_processes", "randomizing_fingerprints", "stable_handshakes");
+        if (fields is null)
+            return null;
+        var processes = UniqueTexts(fields["randomizing_processes"], Join(path, "randomizing_processes"), NameMatching.ProcessProblem, StringComparer.OrdinalIgnoreCase);
+        var randomizing = Int(fields["randomizing_fingerprints"], Join(path, "randomizing_fingerprints"), 2, 1_000,
+            "with 1, every client that shows a JA3 at all would count as randomizing, and JA3 rarity would never be used");
+        var stable = Int(fields["stable_handshakes"], Join(path, "stable_handshakes"), 2, 1_000,
+            "one handshake cannot show that a fingerprint stays the same");
+        return new Ja3Tuning(ValueList.Of(processes ?? []), randomizing ?? 0, stable ?? 0);
+    }
+
+    /// <summary>Why <paramref name="value"/> cannot be a user-agent token, or null.</summary>
+    private static string? TokenProblem(string value) =>
+        value.Length < 3 ? $"{YamlScalar.Quote(value)} is too short: under 3 characters it would match ordinary user agents by accident" : null;
+
+    /// <summary>A list of texts, each checked by <paramref name="problem"/>, none listed twice (as <paramref name="comparer"/> compares them).</summary>
+    private List<string>? UniqueTexts(YamlNode? node, string path, Func<string, string?> problem, StringComparer comparer)
+    {
+        if (Texts(node, path, problem) is not { } texts)
+            return null;
+        var seen = new Dictionary<string, long>(comparer);
+        foreach (var (value, item) in texts)
+        {
+            if (!seen.TryAdd(value, item.Line))
+                Error(item, $"{path}[{((YamlSequence)node!).Items.IndexOf(item)}]", $"{YamlScalar.Quote(value)} is listed twice (first at line {seen[value]})");
+        }
+        return [.. texts.Select(t => t.Value)];
     }
 
     private Allowlist? BindAllowlist(YamlNode? node, string path)

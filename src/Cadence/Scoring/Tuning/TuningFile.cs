@@ -15,6 +15,8 @@ public sealed record TuningFile(
     KnownBad KnownBad,
     SuspiciousProcesses SuspiciousProcesses,
     SuspiciousCommandLines SuspiciousCommandLines,
+    BrowserTuning Browsers,
+    Ja3Tuning Ja3,
     Allowlist Allowlist)
 {
     /// <summary>

@@ -102,6 +102,14 @@ internal static class TuningYamlWriter
         ("suspicious_command_lines", List(file.SuspiciousCommandLines.Entries.Select(entry => Map(
             ("contains", Text(entry.Contains)),
             ("reason", Prose(entry.Reason)))))),
+        ("browsers", Map(
+            ("processes", List(file.Browsers.Processes.Select(Text))),
+            ("user_agent_tokens", List(file.Browsers.UserAgentTokens.Select(Text))),
+            ("embedded_engine_tokens", List(file.Browsers.EmbeddedEngineTokens.Select(Text))))),
+        ("ja3", Map(
+            ("randomizing_processes", List(file.Ja3.RandomizingProcesses.Select(Text))),
+            ("randomizing_fingerprints", Number(file.Ja3.RandomizingFingerprints)),
+            ("stable_handshakes", Number(file.Ja3.StableHandshakes)))),
         ("allowlist", List(file.Allowlist.Entries.Select(entry => Map(
             ("name", Text(entry.Name)),
             ("class", Plain(AllowlistEntry.ClassName(entry.Class))),

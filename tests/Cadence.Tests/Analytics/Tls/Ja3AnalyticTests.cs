@@ -67,7 +67,7 @@ public sealed class Ja3AnalyticTests : IDisposable
     [MemberData(nameof(Cases))]
     public void Assess(string name, Ja3Evidence evidence, Severity? expected, string? reason)
     {
-        var assessment = Ja3Analytic.Assess(evidence);
+        var assessment = Ja3Analytic.Assess(evidence, TuningFile.Default.Ja3);
 
         Assert.True(expected == assessment.Severity, $"{name}: {assessment.Severity}");
         if (reason is not null)

@@ -1,5 +1,6 @@
 using Cadence.Analytics.UserAgents;
 using Cadence.Scoring;
+using Cadence.Scoring.Tuning;
 using Cadence.Telemetry;
 
 namespace Cadence.Tests.Analytics.UserAgents;
@@ -17,7 +18,7 @@ public class UserAgentScorerTests
     {
         var agents = agent is null ? new Dictionary<string, int>() : new Dictionary<string, int> { [agent] = 5 };
         var observation = new UserAgentObservation(process, agents, agents.Values.Sum() + missing, missing, missingMeaningful);
-        return UserAgentScorer.Assess(observation, Known, _ => rare);
+        return UserAgentScorer.Assess(observation, Known, TuningFile.Default.Browsers, _ => rare);
     }
 
     // One row per signal and per combination the rules name (docs/analytics.md, "User agents").
