@@ -179,4 +179,20 @@ public sealed class ZeekOpenConnectionTests : IDisposable
         Assert.All(events, e => Assert.Equal(Seconds(5 * 3600), e.DurationTicks));
         Assert.Equal(80_000, Notes(log, "open_conn.log")[ZeekLinks.OpenSupersededNote]);
     }
+
+    [Fact]
+    public void Connections_past_the_limit_are_counted_not_held()
+    {
+        var lines = new System.Text.StringBuilder(Header("open_conn"));
+        var count = ZeekLinks.MaxOpenConnections + 10;
+        for (var c = 0; c < count; c++)
+            lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"1700000000.000000\tC{c}\t10.0.0.5\t50000\t203.0.113.10\t443\ttcp\tssl\t3600.000000\t1\t1\tS1\tT\tF\t0\tShAD\t1\t1\t1\t1\t-\n");
+        var open = _files.Write("open_conn.log", lines.ToString());
+
+        var (events, log) = ZeekSamples.ReadInto(4, open);
+
+        var notes = Notes(log, "open_conn.log");
+        Assert.Equal(count, events.Count + notes[ZeekLinks.OpenOverLimitNote]);
+        Assert.InRange(events.Count, ZeekLinks.MaxOpenConnections, ZeekLinks.MaxOpenConnections + 8);
+    }
 }

@@ -87,6 +87,11 @@ internal sealed class ZeekLinks
     internal const string OpenClosedNote = "open-connection records dropped: the connection closed, and its conn.log record counts";
     internal const string OpenReadNote = "open-connection records read as connections still open at their last record";
     private const string OpenUncheckedNote = "open-connection records not checked against a conn.log read before them (it cannot be read twice)";
+    internal const string OpenOverLimitNote = "open-connection records not held: more connections logged open than the limit of 262,144";
+
+    // Connections logged open at once, per run: a sensor's sessions open an hour or more number
+    // in the thousands; at about 400 bytes a record held this bounds a hostile log near 100 MB.
+    internal const int MaxOpenConnections = 262_144;
 
     private readonly ConcurrentDictionary<string, ZeekOpenConnection> _open = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ZeekOpenConnection>.AlternateLookup<ReadOnlySpan<char>> _openBySpan;
@@ -129,6 +134,12 @@ internal sealed class ZeekLinks
             return;
         while (true)
         {
+            // Records of connections already held still compete; a new connection past the limit is counted, not held.
+            if (Volatile.Read(ref _heldOpen) >= MaxOpenConnections && !_open.ContainsKey(uid))
+            {
+                Tally(record.Provenance.Input, OpenOverLimitNote);
+                return;
+            }
             if (_open.TryAdd(uid, record))
             {
                 Interlocked.Increment(ref _heldOpen);
