@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cadence.Channels;
 using Cadence.Scoring;
 using Cadence.Scoring.Tuning;
@@ -25,16 +26,35 @@ public sealed class HuntContext
     {
         Channels = channels;
         Tuning = tuning;
-        // Count each (destination, device) pair once: one set of pairs, not a set per destination
-        // (a fleet's export has a hundred thousand destinations, most reached by one device).
-        var pairs = new HashSet<(string Destination, string Device)>();
-        _devicesByDestination = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var key in channels.Channels.Keys)
+        // Count each (destination, device) pair once, as a pair of small numbers: one set of
+        // pairs, not a set per destination (a fleet's export has a hundred thousand destinations,
+        // most reached by one device), and no string hashed more than twice per channel.
+        var destinations = new Dictionary<string, int>(StringComparer.Ordinal);
+        var devices = new Dictionary<string, int>(StringComparer.Ordinal);
+        var counts = new List<int>();
+        var pairs = new HashSet<long>(channels.Channels.Count);
+        foreach (var (key, _) in channels.Channels)
         {
-            if (pairs.Add((key.Destination, key.Device)))
-                _devicesByDestination[key.Destination] = _devicesByDestination.GetValueOrDefault(key.Destination) + 1;
+            ref var destination = ref CollectionsMarshal.GetValueRefOrAddDefault(destinations, key.Destination, out var known);
+            if (!known)
+            {
+                destination = counts.Count;
+                counts.Add(0);
+            }
+            ref var device = ref CollectionsMarshal.GetValueRefOrAddDefault(devices, key.Device, out known);
+            if (!known)
+                device = devices.Count - 1;
+            // Multiplied by an odd constant (a bijection): a long hashes as its halves XORed, and
+            // small destination and device numbers side by side would collide in droves.
+            if (pairs.Add((((long)destination << 32) | (uint)device) * PairMix))
+                counts[destination]++;
         }
+        _devicesByDestination = new Dictionary<string, int>(destinations.Count, StringComparer.Ordinal);
+        foreach (var (name, index) in destinations)
+            _devicesByDestination[name] = counts[index];
     }
+
+    private const long PairMix = unchecked((long)0x9E3779B97F4A7C15);
 
     private readonly Dictionary<string, int> _devicesByDestination;
 

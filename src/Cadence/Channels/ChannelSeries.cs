@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cadence.Telemetry;
 
 namespace Cadence.Channels;
@@ -14,37 +15,58 @@ public readonly record struct ChannelConnection(long Ticks, long SentBytes, long
 /// <remarks>
 /// Memory: 40 bytes per connection in the window, up to <see cref="ChannelLimits.MaxConnections"/>
 /// per channel (beyond it the channel is a strobe: counted, not timed), plus small capped sets.
+/// A fleet's export has hundreds of thousands of channels, most with a handful of connections,
+/// one address, one port and one command line, all alive until scoring: each extra object per
+/// channel was more for the garbage collector to walk and copy (a fifth of a run at one time),
+/// so the common case lives in this one object and the rest is made on first use.
 /// </remarks>
 public sealed class ChannelSeries
 {
-    private ChannelConnection[] _connections = new ChannelConnection[4];
+    // As many as the first array used to hold: channels fill up (and shed what left the window)
+    // at the same counts as before.
+    private const int InlineConnections = 4;
+
     private static readonly Dictionary<string, int> NoUserAgents = [];
     private static readonly Dictionary<string, long> NoTicks = [];
     private static readonly HashSet<string> NoStrings = [];
 
+    private FirstConnections _inline;
+    private ChannelConnection[]? _connections;
+
     // Nearly every channel uses one address and one port: those are held inline, and a set is
-    // made only for a second one (a CDN, a fallback port). Fewer objects per channel is less for
-    // the GC to walk; with hundreds of thousands of channels live, that walk was a fifth of a run.
+    // made only for a second one (a CDN, a fallback port).
     private string? _remoteIP;
     private HashSet<string>? _remoteIPs;
     private int _remotePort = -1;
     private HashSet<int>? _remotePorts;
 
-    // Most channels carry no HTTP or TLS details: these are made on first use, so a fleet's
-    // hundreds of thousands of channels do not each hold five empty collections for the GC to walk.
-    private Dictionary<string, int>? _userAgents;
-    private Dictionary<string, long>? _userAgentLastTicks;
-    private HashSet<string>? _ja3;
-    private HashSet<string>? _ja3s;
-    private HashSet<string>? _commandLines;
+    // Distinct command lines, at most ChannelLimits.MaxCommandLines: the first inline, an array for more.
+    private string? _commandLine;
+    private string[]? _commandLines;
+    private int _commandLineCount;
 
+    // Most channels carry no HTTP or TLS details: made on first use.
+    private HttpTlsDetails? _details;
+
+    internal ChannelSeries(ChannelKey key) => Key = key;
+
+    public ChannelSeries()
+    {
+    }
+
+    /// <summary>The channel this series belongs to (set by the grouping that made it).</summary>
+    internal ChannelKey Key { get; }
 
     public int Count { get; private set; }
 
-    /// <summary>True when the next connection would grow the storage: the moment to drop what fell out of the window.</summary>
-    internal bool IsFull => Count == _connections.Length;
+    private int Capacity => _connections?.Length ?? InlineConnections;
 
-    public ReadOnlySpan<ChannelConnection> Connections => _connections.AsSpan(0, Count);
+    /// <summary>True when the next connection would grow the storage: the moment to drop what fell out of the window.</summary>
+    internal bool IsFull => Count == Capacity;
+
+    public ReadOnlySpan<ChannelConnection> Connections => Storage[..Count];
+
+    private Span<ChannelConnection> Storage => _connections is { } array ? array : _inline;
 
     /// <summary>Connections beyond the per-channel limit: counted, not kept.</summary>
     public long Overflow { get; private set; }
@@ -55,15 +77,15 @@ public sealed class ChannelSeries
     public long AggregatedExtra { get; private set; }
 
     /// <summary>Events carrying HTTP details (a method or a user agent).</summary>
-    public long HttpEvents { get; private set; }
+    public long HttpEvents => _details?.HttpEvents ?? 0;
 
     /// <summary>HTTP events with an empty or missing user agent.</summary>
-    public long MissingUserAgent { get; private set; }
+    public long MissingUserAgent => _details?.MissingUserAgent ?? 0;
 
     public long WebSocketUpgrades { get; private set; }
 
     /// <summary>Events carrying a JA3 (TLS handshakes the sensor fingerprinted): how often <see cref="Ja3"/> was seen, not how many values.</summary>
-    public long Ja3Handshakes { get; private set; }
+    public long Ja3Handshakes => _details?.Ja3Handshakes ?? 0;
 
     /// <summary>Sum of connection durations where the source logs them (Zeek duration).</summary>
     public long DurationTicksTotal { get; private set; }
@@ -73,23 +95,26 @@ public sealed class ChannelSeries
     /// <summary>Connections the source logged only while still open (Zeek conn_long/open_conn): their durations run up to that last record.</summary>
     public long StillOpen { get; private set; }
 
-    public IReadOnlyDictionary<string, int> UserAgents => _userAgents ?? NoUserAgents;
+    public IReadOnlyDictionary<string, int> UserAgents => _details?.UserAgents ?? NoUserAgents;
 
     /// <summary>
     /// When each of <see cref="UserAgents"/> was last sent: the window is known only at the end of
     /// a read, and a user agent whose every request fell out of it must not count.
     /// </summary>
-    public IReadOnlyDictionary<string, long> UserAgentLastTicks => _userAgentLastTicks ?? NoTicks;
+    public IReadOnlyDictionary<string, long> UserAgentLastTicks => _details?.UserAgentLastTicks ?? NoTicks;
 
-    public IReadOnlyCollection<string> RemoteIPs => _remoteIPs ?? (_remoteIP is null ? [] : [_remoteIP]);
+    // A one-element array, not a set, for the usual single value: every finding reads these.
+    public IReadOnlyCollection<string> RemoteIPs => (IReadOnlyCollection<string>?)_remoteIPs ?? (_remoteIP is null ? [] : new[] { _remoteIP });
 
-    public IReadOnlyCollection<int> RemotePorts => _remotePorts ?? (_remotePort < 0 ? [] : [_remotePort]);
+    public IReadOnlyCollection<int> RemotePorts => (IReadOnlyCollection<int>?)_remotePorts ?? (_remotePort < 0 ? [] : new[] { _remotePort });
 
-    public IReadOnlySet<string> Ja3 => _ja3 ?? NoStrings;
+    public IReadOnlySet<string> Ja3 => _details?.Ja3 ?? NoStrings;
 
-    public IReadOnlySet<string> Ja3s => _ja3s ?? NoStrings;
+    public IReadOnlySet<string> Ja3s => _details?.Ja3s ?? NoStrings;
 
-    public IReadOnlySet<string> CommandLines => _commandLines ?? NoStrings;
+    /// <summary>The distinct command lines logged for the channel's connections (capped), in no particular order.</summary>
+    public ReadOnlySpan<string> CommandLines =>
+        _commandLines is { } many ? many.AsSpan(0, _commandLineCount) : _commandLine is null ? [] : new ReadOnlySpan<string>(in _commandLine);
 
     /// <summary>The first event seen for the channel: evidence a finding points back to.</summary>
     public Provenance? FirstEvidence { get; private set; }
@@ -115,10 +140,17 @@ public sealed class ChannelSeries
             Overflow++;
             return;
         }
-        if (Count == _connections.Length)
-            Array.Resize(ref _connections, Math.Min(_connections.Length * 2, Math.Max(limits.MaxConnections, 4)));
-        _connections[Count++] = new ChannelConnection(
+        if (Count == Capacity)
+            Grow(limits);
+        Storage[Count++] = new ChannelConnection(
             e.TimestampTicks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, e.SentIpBytes ?? -1, e.DurationTicks ?? -1);
+    }
+
+    private void Grow(ChannelLimits limits)
+    {
+        var grown = new ChannelConnection[Math.Min(Capacity * 2, Math.Max(limits.MaxConnections, InlineConnections))];
+        Connections.CopyTo(grown);
+        _connections = grown;
     }
 
     internal void AddFailure(in NetworkEvent e, ChannelLimits limits)
@@ -140,30 +172,44 @@ public sealed class ChannelSeries
         AddRemoteIP(e.RemoteIP, limits);
         AddRemotePort(e.RemotePort, limits);
         if (e.HttpMethod is not null || e.UserAgent is not null)
-        {
-            HttpEvents++;
-            if (string.IsNullOrWhiteSpace(e.UserAgent))
-                MissingUserAgent++;
-            else if ((_userAgents ??= new(StringComparer.Ordinal)).TryGetValue(e.UserAgent, out var seen))
-                _userAgents[e.UserAgent] = seen + 1;
-            else if (_userAgents.Count < limits.MaxDistinct)
-                _userAgents[e.UserAgent] = 1;
-            if (e.UserAgent is not null && _userAgents is not null && _userAgents.ContainsKey(e.UserAgent)
-                && (!(_userAgentLastTicks ??= new(StringComparer.Ordinal)).TryGetValue(e.UserAgent, out var last) || e.TimestampTicks > last))
-                _userAgentLastTicks[e.UserAgent] = e.TimestampTicks;
-        }
+            (_details ??= new()).AddHttp(e, limits);
         if (e.WebSocketUpgrade == true)
             WebSocketUpgrades++;
         if (!string.IsNullOrEmpty(e.Ja3))
+            (_details ??= new()).AddJa3(e.Ja3, limits);
+        if (!string.IsNullOrEmpty(e.Ja3s))
+            (_details ??= new()).AddJa3s(e.Ja3s, limits);
+        if (!string.IsNullOrEmpty(e.ProcessCommandLine))
+            AddCommandLine(e.ProcessCommandLine, limits);
+    }
+
+    private void AddCommandLine(string commandLine, ChannelLimits limits)
+    {
+        // Interned by the readers: a reference check settles the common case without comparing text.
+        if (ReferenceEquals(commandLine, _commandLine))
+            return;
+        if (_commandLine is null)
         {
-            Ja3Handshakes++;
-            if ((_ja3 ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
-                _ja3.Add(e.Ja3);
+            if (limits.MaxCommandLines > 0)
+            {
+                _commandLine = commandLine;
+                _commandLineCount = 1;
+            }
+            return;
         }
-        if (!string.IsNullOrEmpty(e.Ja3s) && (_ja3s ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
-            _ja3s.Add(e.Ja3s);
-        if (!string.IsNullOrEmpty(e.ProcessCommandLine) && (_commandLines ??= new(StringComparer.Ordinal)).Count < limits.MaxCommandLines)
-            _commandLines.Add(e.ProcessCommandLine);
+        if (_commandLineCount >= limits.MaxCommandLines)
+            return;
+        foreach (var seen in CommandLines)
+        {
+            if (string.Equals(seen, commandLine, StringComparison.Ordinal))
+                return;
+        }
+        if (_commandLines is null)
+        {
+            _commandLines = new string[limits.MaxCommandLines];
+            _commandLines[0] = _commandLine;
+        }
+        _commandLines[_commandLineCount++] = commandLine;
     }
 
     private void AddRemoteIP(string ip, ChannelLimits limits)
@@ -203,11 +249,12 @@ public sealed class ChannelSeries
     /// <summary>Drops connections at or before <paramref name="cutoffTicks"/> (out of the window).</summary>
     internal int DropThrough(long cutoffTicks)
     {
+        var storage = Storage;
         var kept = 0;
         for (var i = 0; i < Count; i++)
         {
-            if (_connections[i].Ticks > cutoffTicks)
-                _connections[kept++] = _connections[i];
+            if (storage[i].Ticks > cutoffTicks)
+                storage[kept++] = storage[i];
         }
         var dropped = Count - kept;
         Count = kept;
@@ -217,19 +264,65 @@ public sealed class ChannelSeries
     /// <summary>Keeps connections in (<paramref name="afterTicks"/>, <paramref name="throughTicks"/>]; returns how many were dropped.</summary>
     internal int KeepWindow(long afterTicks, long throughTicks)
     {
+        var storage = Storage;
         var kept = 0;
         for (var i = 0; i < Count; i++)
         {
-            var t = _connections[i].Ticks;
+            var t = storage[i].Ticks;
             if (t > afterTicks && t <= throughTicks)
-                _connections[kept++] = _connections[i];
+                storage[kept++] = storage[i];
         }
         var dropped = Count - kept;
         Count = kept;
         return dropped;
     }
 
-    internal void SortByTime() => _connections.AsSpan(0, Count).Sort(static (a, b) => a.Ticks.CompareTo(b.Ticks));
+    internal void SortByTime() => Storage[..Count].Sort(static (a, b) => a.Ticks.CompareTo(b.Ticks));
+
+    [InlineArray(InlineConnections)]
+    private struct FirstConnections
+    {
+        private ChannelConnection _first;
+    }
+
+    /// <summary>What only HTTP and TLS telemetry fills in: one object for the channels that have any.</summary>
+    private sealed class HttpTlsDetails
+    {
+        public Dictionary<string, int>? UserAgents;
+        public Dictionary<string, long>? UserAgentLastTicks;
+        public HashSet<string>? Ja3;
+        public HashSet<string>? Ja3s;
+        public long HttpEvents;
+        public long MissingUserAgent;
+        public long Ja3Handshakes;
+
+        public void AddHttp(in NetworkEvent e, ChannelLimits limits)
+        {
+            HttpEvents++;
+            if (string.IsNullOrWhiteSpace(e.UserAgent))
+                MissingUserAgent++;
+            else if ((UserAgents ??= new(StringComparer.Ordinal)).TryGetValue(e.UserAgent, out var seen))
+                UserAgents[e.UserAgent] = seen + 1;
+            else if (UserAgents.Count < limits.MaxDistinct)
+                UserAgents[e.UserAgent] = 1;
+            if (e.UserAgent is not null && UserAgents is not null && UserAgents.ContainsKey(e.UserAgent)
+                && (!(UserAgentLastTicks ??= new(StringComparer.Ordinal)).TryGetValue(e.UserAgent, out var last) || e.TimestampTicks > last))
+                UserAgentLastTicks[e.UserAgent] = e.TimestampTicks;
+        }
+
+        public void AddJa3(string ja3, ChannelLimits limits)
+        {
+            Ja3Handshakes++;
+            if ((Ja3 ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
+                Ja3.Add(ja3);
+        }
+
+        public void AddJa3s(string ja3s, ChannelLimits limits)
+        {
+            if ((Ja3s ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
+                Ja3s.Add(ja3s);
+        }
+    }
 }
 
 /// <summary>Caps that keep a channel's memory bounded whatever the input holds.</summary>

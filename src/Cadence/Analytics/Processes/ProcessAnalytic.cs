@@ -87,16 +87,27 @@ public sealed class ProcessAnalytic : IChannelAnalytic
     {
         var tuning = context.Tuning;
         var findings = new List<Finding>();
-        // A fleet's channels share a few thousand command lines: scan each once, not once per channel
-        // (the case-insensitive search over every entry was the analytic's whole cost on a large export).
-        var matched = new Dictionary<string, SuspiciousCommandLine?>(StringComparer.Ordinal);
+        // A fleet's channels share a few thousand command lines and processes, and the readers
+        // intern them: each verdict is remembered per string instance, so a channel's lookup
+        // hashes a reference, not the text (the case-insensitive scan over every entry was once
+        // the analytic's whole cost; hashing each long command line again was the next).
+        var matched = new Dictionary<string, SuspiciousCommandLine?>(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
         SuspiciousCommandLine? Match(string commandLine)
         {
             if (!matched.TryGetValue(commandLine, out var entry))
                 matched[commandLine] = entry = tuning.SuspiciousCommandLines.Match(commandLine);
             return entry;
         }
-        var suspicious = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool AnyMatches(ReadOnlySpan<string> commandLines)
+        {
+            foreach (var commandLine in commandLines)
+            {
+                if (Match(commandLine) is not null)
+                    return true;
+            }
+            return false;
+        }
+        var suspicious = new Dictionary<string, bool>(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
         foreach (var (key, series) in context.Channels.Channels)
         {
             if (key.Process.Length == 0)
@@ -105,9 +116,9 @@ public sealed class ProcessAnalytic : IChannelAnalytic
             // without building an assessment (this loop runs over every channel of the fleet).
             if (!suspicious.TryGetValue(key.Process, out var listed))
                 suspicious[key.Process] = listed = tuning.SuspiciousProcesses.Match(key.Process) is not null;
-            if (!listed && !series.CommandLines.Any(c => Match(c) is not null))
+            if (!listed && !AnyMatches(series.CommandLines))
                 continue;
-            var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, series.CommandLines), tuning.SuspiciousProcesses, Match);
+            var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, [.. series.CommandLines]), tuning.SuspiciousProcesses, Match);
             if (assessment is null)
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with
@@ -115,7 +126,7 @@ public sealed class ProcessAnalytic : IChannelAnalytic
                 SubScores = new Dictionary<string, double?>
                 {
                     ["process"] = assessment.Process is null ? 0 : ProcessScorer.ProcessWeight,
-                    ["commandLine"] = series.CommandLines.Count == 0 ? null : assessment.CommandLines.Count > 0 ? ProcessScorer.CommandLineWeight : 0,
+                    ["commandLine"] = series.CommandLines.IsEmpty ? null : assessment.CommandLines.Count > 0 ? ProcessScorer.CommandLineWeight : 0,
                 },
                 Reasons = assessment.Reasons,
             });
