@@ -45,4 +45,31 @@ public class IsoTimestampTests
     [Fact]
     public void FormatsWithSevenDigitsAndZ() =>
         Assert.Equal("2023-12-21T17:33:44.6630000Z", IsoTimestamp.Format(new DateTime(2023, 12, 21, 17, 33, 44, 663, DateTimeKind.Utc).Ticks));
+
+    [Fact]
+    public void DateTicksAgreeWithDateTimeOnEveryDayOfTheCalendarsEdges()
+    {
+        // Every day of years around leap-year rules (1, 4, 100, 400) and the far end of the range.
+        foreach (var year in new[] { 1, 2, 4, 100, 1600, 1900, 2000, 2023, 2024, 2100, 9999 })
+        {
+            for (var day = new DateTime(year, 1, 1); day.Year == year; day = day.AddDays(1))
+            {
+                Assert.Equal(day.Ticks, IsoTimestamp.DateTicks(day.Year, day.Month, day.Day));
+                if (day == DateTime.MaxValue.Date)
+                    break;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("2024-02-29T23:59:59.9999999Z")]
+    [InlineData("0001-01-01T00:00:00Z")]
+    [InlineData("9999-12-31T23:59:59.9999999Z")]
+    [InlineData("2023-03-01T12:34:56.7+02:00")]
+    public void ParsesAsTheBaseClassLibraryDoes(string text)
+    {
+        Assert.True(IsoTimestamp.TryParseUtcTicks(text, out var ticks));
+        var expected = DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture).UtcTicks;
+        Assert.Equal(expected, ticks);
+    }
 }

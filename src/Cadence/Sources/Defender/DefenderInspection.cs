@@ -21,6 +21,9 @@ internal static class DefenderInspection
         actionType.SequenceEqual("HttpConnectionInspected") || actionType.SequenceEqual("SslConnectionInspected")
         || actionType.EndsWith("AggregatedReport", StringComparison.Ordinal);
 
+    // Out of line: a JSON reader's state is large, and inlined into the row mapper it was zeroed
+    // for every row, though only inspected and aggregated rows come here.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static bool TryRead(ReadOnlySpan<char> actionType, ReadOnlySpan<char> json, out InspectedDetails details, out string problem)
     {
         details = default;
