@@ -22,28 +22,45 @@ public static class FindingPolicy
     public static PolicyOutcome Apply(IReadOnlyList<Finding> findings, HuntContext context)
     {
         var tuning = context.Tuning;
-        var byChannel = findings.ToLookup(f => (f.Device, f.Process, f.Destination));
+        // Only the other analytics' findings at low or above raise a beacon: those few are indexed
+        // by channel, not every finding of the run.
+        var otherSignals = new Dictionary<(string Device, string Process, string Destination), List<string>>();
+        foreach (var f in findings)
+        {
+            if (f.Analytic == BeaconAnalytic.AnalyticName || f.Severity < Severity.Low)
+                continue;
+            if (!otherSignals.TryGetValue((f.Device, f.Process, f.Destination), out var analytics))
+                otherSignals[(f.Device, f.Process, f.Destination)] = analytics = [];
+            analytics.Add(f.Analytic);
+        }
         var fleetPeriods = findings
             .Where(f => f.Analytic == BeaconAnalytic.AnalyticName && f.PeriodSeconds is not null)
             .GroupBy(f => f.Destination, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => Median(g.Select(f => f.PeriodSeconds!.Value)), StringComparer.Ordinal);
 
+        // A run's findings share a few thousand destinations, addresses and processes: each
+        // indicator and allowlist lookup (an address parse, a scan of the entries) is made once
+        // per distinct value, not once per finding.
+        var knownBadNames = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var knownBadAddresses = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var allowlisted = new Dictionary<(string Process, string Destination), AllowlistEntry?>();
         var kept = new List<Finding>(findings.Count);
         var suppressed = new List<Finding>();
         foreach (var finding in findings)
         {
             var severity = finding.Severity;
-            var reasons = new List<string>(finding.Reasons);
+            List<string>? reasons = null;
+            List<string> Reasons() => reasons ??= new List<string>(finding.Reasons);
 
             if (finding.Analytic == BeaconAnalytic.AnalyticName)
             {
-                var others = byChannel[(finding.Device, finding.Process, finding.Destination)]
-                    .Where(f => f.Analytic != finding.Analytic && f.Severity >= Severity.Low)
-                    .Select(f => f.Analytic).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                var others = otherSignals.TryGetValue((finding.Device, finding.Process, finding.Destination), out var analytics)
+                    ? analytics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()
+                    : [];
                 if (others.Count > 0 && severity >= Severity.Low)
                 {
                     severity = SeverityThresholds.Raise(severity, others.Count);
-                    reasons.Add($"also flagged on this channel by: {string.Join(", ", others)}");
+                    Reasons().Add($"also flagged on this channel by: {string.Join(", ", others)}");
                 }
             }
 
@@ -56,32 +73,60 @@ public static class FindingPolicy
                 if (rare && severity >= Severity.Low && rules.RareRaise > 0)
                 {
                     severity = SeverityThresholds.Raise(severity, rules.RareRaise);
-                    reasons.Add($"rare destination: {prevalence.Devices} of {prevalence.FleetDevices} devices reach it");
+                    Reasons().Add($"rare destination: {prevalence.Devices} of {prevalence.FleetDevices} devices reach it");
                 }
                 else if (common && rules.CommonLower > 0 && !finding.MatchesIndicator && SharesFleetCadence(finding, fleetPeriods))
                 {
                     severity = SeverityThresholds.Raise(severity, -rules.CommonLower);
-                    reasons.Add($"fleet software: {prevalence.Devices} of {prevalence.FleetDevices} devices reach it"
+                    Reasons().Add($"fleet software: {prevalence.Devices} of {prevalence.FleetDevices} devices reach it"
                         + (finding.PeriodSeconds is null ? string.Empty : " at the same cadence"));
                 }
             }
 
-            var knownBad = tuning.KnownBad.Match(finding.Destination, null)
-                ?? finding.RemoteIPs.Select(ip => tuning.KnownBad.Match(null, ip)).FirstOrDefault(m => m is not null);
+            var knownBad = KnownBadName(finding.Destination);
+            foreach (var ip in finding.RemoteIPs)
+            {
+                if (knownBad is not null)
+                    break;
+                knownBad = KnownBadAddress(ip);
+            }
             if (knownBad is not null)
             {
                 severity = Severity.Critical;
-                reasons.Add($"known-bad indicator: {knownBad}");
+                Reasons().Add($"known-bad indicator: {knownBad}");
             }
 
-            var adjusted = finding with { Severity = severity, Reasons = reasons };
-            if (knownBad is null && tuning.Allowlist.Match(finding.Process, finding.Destination) is { } entry)
-                suppressed.Add(adjusted with { SuppressedBy = entry.Name, Reasons = [.. reasons, $"allowlisted ({AllowlistEntry.ClassName(entry.Class)}): {entry.Reason}"] });
+            // Unchanged findings are kept as they are: most of a run's are, and a copy of each was
+            // most of this step's allocations.
+            var adjusted = severity == finding.Severity && reasons is null ? finding : finding with { Severity = severity, Reasons = Reasons() };
+            if (knownBad is null && Allowlisted(finding.Process, finding.Destination) is { } entry)
+                suppressed.Add(adjusted with { SuppressedBy = entry.Name, Reasons = [.. adjusted.Reasons, $"allowlisted ({AllowlistEntry.ClassName(entry.Class)}): {entry.Reason}"] });
             else
                 kept.Add(adjusted);
         }
 
         return new PolicyOutcome(Sort(kept), Sort(suppressed));
+
+        string? KnownBadName(string destination)
+        {
+            if (!knownBadNames.TryGetValue(destination, out var match))
+                knownBadNames[destination] = match = tuning.KnownBad.Match(destination, null);
+            return match;
+        }
+
+        string? KnownBadAddress(string ip)
+        {
+            if (!knownBadAddresses.TryGetValue(ip, out var match))
+                knownBadAddresses[ip] = match = tuning.KnownBad.Match(null, ip);
+            return match;
+        }
+
+        AllowlistEntry? Allowlisted(string process, string destination)
+        {
+            if (!allowlisted.TryGetValue((process, destination), out var entry))
+                allowlisted[(process, destination)] = entry = tuning.Allowlist.Match(process, destination);
+            return entry;
+        }
     }
 
     /// <summary>Non-beacon findings have no cadence: fleet-wide use alone makes them software.</summary>
@@ -92,10 +137,21 @@ public static class FindingPolicy
         return fleetPeriods.TryGetValue(finding.Destination, out var fleet) && fleet > 0 && Math.Abs(period / fleet - 1) <= SameCadence;
     }
 
-    private static List<Finding> Sort(List<Finding> findings) =>
-        [.. findings.OrderByDescending(f => f.Severity).ThenByDescending(f => f.Score)
-            .ThenBy(f => f.Device, StringComparer.Ordinal).ThenBy(f => f.Destination, StringComparer.Ordinal).ThenBy(f => f.Analytic, StringComparer.Ordinal)
-            .ThenBy(f => f.Process, StringComparer.Ordinal)];
+    /// <summary>Strongest first; then by score, device, destination, analytic and process (one finding per channel and analytic, so no two tie).</summary>
+    private static List<Finding> Sort(List<Finding> findings)
+    {
+        findings.Sort(static (a, b) =>
+        {
+            var c = b.Severity.CompareTo(a.Severity);
+            if (c == 0) c = b.Score.CompareTo(a.Score);
+            if (c == 0) c = string.CompareOrdinal(a.Device, b.Device);
+            if (c == 0) c = string.CompareOrdinal(a.Destination, b.Destination);
+            if (c == 0) c = string.CompareOrdinal(a.Analytic, b.Analytic);
+            if (c == 0) c = string.CompareOrdinal(a.Process, b.Process);
+            return c;
+        });
+        return findings;
+    }
 
     private static double Median(IEnumerable<double> values)
     {
