@@ -194,13 +194,19 @@ public sealed class RangeAccount(InputFile input, int examplesPerReason)
 
     public IReadOnlyList<RowProblem> Examples => _examples;
 
+    /// <summary>Books a row that gave an event at <paramref name="ticks"/>.</summary>
+    public void RecordEvent(long ticks)
+    {
+        EventsRead++;
+        if (LatestEventTicks is not { } latest || ticks > latest)
+            LatestEventTicks = ticks;
+    }
+
     public void Record(in RowOutcome outcome)
     {
         if (outcome.Kind == RowOutcomeKind.Event)
         {
-            EventsRead++;
-            if (LatestEventTicks is not { } latest || outcome.EventTicks > latest)
-                LatestEventTicks = outcome.EventTicks;
+            RecordEvent(outcome.EventTicks);
             return;
         }
         var disposition = outcome.Kind == RowOutcomeKind.Skipped ? RowDisposition.Skipped : RowDisposition.Rejected;

@@ -91,7 +91,12 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
             var line = chunk.FirstLine;
             foreach (var row in reader)
             {
-                account.Record(MapRowAt(row, mapper, sink, context, line));
+                if (row.ColCount != mapper.Schema.ColumnCount)
+                    account.Record(ColumnCountProblem(row, mapper, line));
+                else if (mapper.TryDeliver(new SepDefenderRow(row), line, sink, context, out var ticks, out var refused))
+                    account.RecordEvent(ticks);
+                else
+                    account.Record(refused.At(line));
                 line = chunk.FirstLine + row.LineNumberToExcl - 1;
             }
         });
@@ -135,14 +140,6 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
     {
         if (!TryLine(row, mapper, lineOffset, out var line, out var problem))
             return problem;
-        return mapper.MapInto(new SepDefenderRow(row), line, sink, context);
-    }
-
-    /// <summary>As <see cref="MapRow(SepReader.Row, DefenderRowMapper, IEventSink, ReadContext, long)"/>, for a row whose first line the caller knows.</summary>
-    private static RowOutcome MapRowAt(SepReader.Row row, DefenderRowMapper mapper, IEventSink sink, ReadContext context, long line)
-    {
-        if (row.ColCount != mapper.Schema.ColumnCount)
-            return ColumnCountProblem(row, mapper, line);
         return mapper.MapInto(new SepDefenderRow(row), line, sink, context);
     }
 
