@@ -76,6 +76,9 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
     // node object per channel (a concurrent dictionary's lookup, its nodes and a lock per channel
     // were about a fifth of a run). Two threads meet on a stripe about once in StripeCount events.
     private const int StripeBits = 8;
+
+    // Enough events for their cache misses to overlap; few enough that a batch stays in L1.
+    private const int BatchSize = 32;
     private readonly Stripe[] _stripes = new Stripe[1 << StripeBits];
     private readonly ChannelKeyComparer _comparer = new();
 
@@ -123,28 +126,60 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
         }
 
         var key = new ChannelKey(e.DeviceName, e.InitiatingProcessFileName, ChannelScope.DestinationOf(e, partial.Names), -1);
-        var hash = _comparer.GetHashCode(key);
-        var stripe = _stripes[(uint)hash >> (32 - StripeBits)];
-        lock (stripe)
-        {
-            var series = stripe.GetOrAdd(key, hash, _comparer);
-            switch (role)
-            {
-                case ChannelRole.Connection:
-                    // This thread's latest time is at most the run's: what it pushes out is surely out.
-                    if (series.IsFull && _asOfTicks is null)
-                        partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
-                    series.AddConnection(e, _limits);
-                    break;
-                case ChannelRole.Failed:
-                    series.AddFailure(e, _limits);
-                    break;
-                default:
-                    series.AddInspection(e, _limits);
-                    break;
-            }
-        }
+        ref var pending = ref partial.Batch[partial.Pending++];
+        pending.Event = e;
+        pending.Key = key;
+        pending.Hash = _comparer.GetHashCode(key);
+        pending.Role = role;
+        if (partial.Pending == BatchSize)
+            Apply(partial);
     }
+
+    /// <summary>
+    /// Adds a thread's batch of events to their channels. The lookup is memory-latency bound (a
+    /// random slot and a random channel among hundreds of thousands, each a cache miss), so the
+    /// batch first only reads the slots, then the channels it will update: their misses overlap
+    /// instead of queueing one behind the other. Then each event is added under its stripe's lock.
+    /// </summary>
+    private void Apply(Partial partial)
+    {
+        var batch = partial.Batch.AsSpan(0, partial.Pending);
+        long touched = 0;
+        foreach (ref readonly var pending in batch)
+            touched += StripeOf(pending.Hash).TouchSlot(pending.Hash);
+        foreach (ref readonly var pending in batch)
+            touched += StripeOf(pending.Hash).TouchChannel(pending.Hash);
+        // Kept, so the reads above are not dropped as dead code.
+        partial.Touched += touched;
+        foreach (ref var pending in batch)
+        {
+            var stripe = StripeOf(pending.Hash);
+            lock (stripe)
+            {
+                var series = stripe.GetOrAdd(pending.Key, pending.Hash, _comparer);
+                switch (pending.Role)
+                {
+                    case ChannelRole.Connection:
+                        // This thread's latest time is at most the run's: what it pushes out is surely out.
+                        if (series.IsFull && _asOfTicks is null)
+                            partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
+                        series.AddConnection(pending.Event, _limits);
+                        break;
+                    case ChannelRole.Failed:
+                        series.AddFailure(pending.Event, _limits);
+                        break;
+                    default:
+                        series.AddInspection(pending.Event, _limits);
+                        break;
+                }
+            }
+            // The batch must not keep the event's strings alive.
+            pending = default;
+        }
+        partial.Pending = 0;
+    }
+
+    private Stripe StripeOf(int hash) => _stripes[(uint)hash >> (32 - StripeBits)];
 
     /// <summary>
     /// Merges the threads' tables and applies the window: (as-of - window, as-of], as-of being
@@ -154,6 +189,12 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
     public ChannelSet Complete(long? latestEventTicks)
     {
         var partials = _partials.Values;
+        // Reading is over: what the threads still hold in their batches joins its channels.
+        foreach (var partial in partials)
+        {
+            if (partial.Pending > 0)
+                Apply(partial);
+        }
         var byRole = new long[Enum.GetValues<ChannelRole>().Length];
         var devices = new HashSet<string>(StringComparer.Ordinal);
         long outside = 0;
@@ -214,6 +255,33 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
             return series;
         }
 
+        /// <summary>Reads the slot a lookup of <paramref name="hash"/> starts at (no lock: a stale answer only wastes the read).</summary>
+        public int TouchSlot(int hash)
+        {
+            var slots = _slots;
+            return slots[hash & (slots.Length - 1)].Hash;
+        }
+
+        /// <summary>
+        /// Reads the channel a lookup of <paramref name="hash"/> would find, if any, without the lock:
+        /// another thread may be adding or growing, but every reference read is a whole channel or null.
+        /// </summary>
+        public int TouchChannel(int hash)
+        {
+            var slots = _slots;
+            var mask = slots.Length - 1;
+            var i = hash & mask;
+            for (var probe = 0; probe < 4; probe++, i = (i + 1) & mask)
+            {
+                var slot = slots[i];
+                if (slot.Series is null)
+                    return 0;
+                if (slot.Hash == hash)
+                    return slot.Series.Count + slot.Series.Key.Port;
+            }
+            return 0;
+        }
+
         private void Grow()
         {
             var slots = new Slot[_slots.Length * 2];
@@ -243,8 +311,23 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
         private readonly record struct Slot(int Hash, ChannelSeries? Series);
     }
 
+    /// <summary>An event waiting in a thread's batch, with its channel's key and hash.</summary>
+    private struct PendingEvent
+    {
+        public NetworkEvent Event;
+        public ChannelKey Key;
+        public int Hash;
+        public ChannelRole Role;
+    }
+
     private sealed class Partial
     {
+        public PendingEvent[] Batch { get; } = new PendingEvent[BatchSize];
+
+        public int Pending { get; set; }
+
+        public long Touched { get; set; }
+
         public long[] ByRole { get; } = new long[Enum.GetValues<ChannelRole>().Length];
 
         public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
