@@ -1,3 +1,4 @@
+using System.Buffers;
 using Cadence.Telemetry;
 
 namespace Cadence.Channels;
@@ -137,8 +138,15 @@ public sealed class DestinationNames
     private const int MaxRemembered = 1 << 18;
     private readonly Dictionary<string, string> _hosts = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
 
+    // What a bare lower-case host name is made of: such a value is its own host, url or not.
+    private static readonly SearchValues<char> BareHostChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789.-_");
+
     public string Normalize(string value, bool isUrl)
     {
+        // Most names come as bare lower-case hosts (Defender's RemoteUrl usually is one): nothing
+        // to parse, and no lookup in a table of every distinct value (a cache miss per event).
+        if (value.Length > 0 && value[^1] != '.' && !value.AsSpan().ContainsAnyExcept(BareHostChars))
+            return value;
         if (_hosts.TryGetValue(value, out var host))
             return host;
         host = isUrl ? UrlHost(value) : StripPort(value).ToLowerInvariant();

@@ -55,6 +55,24 @@ public class ChannelGroupingTests
     [InlineData("example.org.", "example.org")]
     public void Url_hosts_are_normalized(string url, string host) => Assert.Equal(host, DestinationNames.UrlHost(url));
 
+    [Theory]
+    [InlineData("c2.example", true, "c2.example")]
+    [InlineData("c2.example", false, "c2.example")]
+    [InlineData("cdn-1_a.example", true, "cdn-1_a.example")]
+    [InlineData("C2.Example", false, "c2.example")]
+    [InlineData("c2.example:8443", false, "c2.example")]
+    [InlineData("https://c2.example/x", true, "c2.example")]
+    [InlineData("c2.example.", true, "c2.example")]
+    [InlineData("c2.example.", false, "c2.example.")]
+    public void A_bare_host_is_its_own_name_and_anything_else_is_parsed(string value, bool isUrl, string host)
+    {
+        var names = new DestinationNames();
+
+        Assert.Equal(host, names.Normalize(value, isUrl));
+        // Asked again (answers are remembered), the same.
+        Assert.Equal(host, names.Normalize(value, isUrl));
+    }
+
     [Fact]
     public void A_CDN_rotating_addresses_is_one_channel_keeping_every_address()
     {
