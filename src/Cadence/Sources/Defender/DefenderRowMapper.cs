@@ -286,7 +286,7 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
     {
         // Called about ten times a row: the common case (one position) is inlined, the rest is not.
         var single = Schema.SinglePosition(column);
-        return single >= 0 ? row[single] : FirstNonEmpty(row, column);
+        return single >= 0 ? row[single] : single == DefenderSchema.Absent ? [] : FirstNonEmpty(row, column);
     }
 
     private ReadOnlySpan<char> FirstNonEmpty<TRow>(TRow row, DefenderColumn column) where TRow : IDefenderRow, allows ref struct

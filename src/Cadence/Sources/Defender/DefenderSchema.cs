@@ -20,15 +20,19 @@ internal sealed class DefenderSchema
 
     private readonly int[][] _columns;
 
-    // The one position of a column held in a single place (the usual case), else -1: the row
-    // mapper reads these with no loop.
+    // The one position of a column held in a single place (the usual case), -1 for a column split
+    // over several (type clashes), <see cref="Absent"/> for a column the export lacks: the row
+    // mapper reads these with no loop and no call.
     private readonly int[] _single;
+
+    /// <summary>What <see cref="SinglePosition"/> gives for a column the export does not have.</summary>
+    public const int Absent = -2;
 
     private DefenderSchema(int[][] columns, int columnCount)
     {
         _columns = columns;
         ColumnCount = columnCount;
-        _single = [.. columns.Select(c => c.Length == 1 ? c[0] : -1)];
+        _single = [.. columns.Select(c => c.Length switch { 1 => c[0], 0 => Absent, _ => -1 })];
     }
 
     public int SinglePosition(DefenderColumn column) => _single[(int)column];
