@@ -78,7 +78,7 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
     private static void ReadRanges(string path, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
     {
         var threads = context.DegreeOfParallelism;
-        var chunks = CsvSplitter.Split(path, CsvSplitter.RangesFor(new FileInfo(path).Length, threads), threads);
+        var chunks = CsvSplitter.Split(path, RangeWorkers.RangesFor(new FileInfo(path).Length, threads), threads);
         var accounts = new RangeAccount[chunks.Count];
         RangeWorkers.ForEach(chunks.Count, threads, static () => 0, (i, _) =>
         {

@@ -26,16 +26,6 @@ internal static class CsvSplitter
 {
     private const int BlockSize = 1 << 20;
 
-    // Small enough that the threads finish within a few milliseconds of each other (two ranges
-    // for two threads left one thread alone for the last 150 ms of a 1M-row run); large enough
-    // that opening a range (a file handle, a Sep reader) stays negligible.
-    private const int RangesPerThread = 16;
-    private const long MinRangeBytes = 1 << 20;
-
-    /// <summary>How many ranges to cut a file of <paramref name="length"/> bytes into for <paramref name="threads"/> threads.</summary>
-    public static int RangesFor(long length, int threads) =>
-        (int)Math.Clamp(length / MinRangeBytes, 1, threads * RangesPerThread);
-
     /// <summary>Splits the rows after the header line into at most <paramref name="parts"/> chunks, counting on up to <paramref name="threads"/> threads.</summary>
     public static IReadOnlyList<CsvChunk> Split(string path, int parts, int threads)
     {

@@ -119,9 +119,9 @@ public sealed class ZeekJsonFormat : ITelemetryFormat
     private static void ReadRanges(string path, InputFile input, ReadContext context, IEventSink sink)
     {
         var threads = context.DegreeOfParallelism;
-        var (chunks, _) = ZeekLineSplitter.Split(path, ZeekLineSplitter.RangesFor(new FileInfo(path).Length, threads), threads, findDirectives: false);
+        var (chunks, _) = ZeekLineSplitter.Split(path, RangeWorkers.RangesFor(new FileInfo(path).Length, threads), threads, findDirectives: false);
         var accounts = new ZeekInputAccount[chunks.Count];
-        ZeekLineSplitter.ForEachRange(chunks.Count, threads, () => Mapper(input, context), (i, mapper) =>
+        RangeWorkers.ForEach(chunks.Count, threads, () => Mapper(input, context), (i, mapper) =>
         {
             var chunk = chunks[i];
             var account = accounts[i] = new ZeekInputAccount(input, context.Log);

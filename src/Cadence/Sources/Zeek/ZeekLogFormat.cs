@@ -80,7 +80,7 @@ public sealed class ZeekLogFormat : ITelemetryFormat
     private static List<(LineChunk Chunk, ZeekTsvHeader Header)>? Plan(string path, ReadContext context)
     {
         var threads = context.DegreeOfParallelism;
-        var (chunks, directives) = ZeekLineSplitter.Split(path, ZeekLineSplitter.RangesFor(new FileInfo(path).Length, threads), threads, findDirectives: true);
+        var (chunks, directives) = ZeekLineSplitter.Split(path, RangeWorkers.RangesFor(new FileInfo(path).Length, threads), threads, findDirectives: true);
         var plan = new List<(LineChunk, ZeekTsvHeader)>(chunks.Count);
         var header = ZeekTsvHeader.Initial;
         var next = 0;
@@ -102,7 +102,7 @@ public sealed class ZeekLogFormat : ITelemetryFormat
     private static void ReadRanges(string path, InputFile input, ReadContext context, List<(LineChunk Chunk, ZeekTsvHeader Header)> plan, IEventSink sink)
     {
         var accounts = new ZeekInputAccount[plan.Count];
-        ZeekLineSplitter.ForEachRange(plan.Count, context.DegreeOfParallelism, () => Mapper(input, context), (i, mapper) =>
+        RangeWorkers.ForEach(plan.Count, context.DegreeOfParallelism, () => Mapper(input, context), (i, mapper) =>
         {
             var (chunk, header) = plan[i];
             var account = accounts[i] = new ZeekInputAccount(input, context.Log);
