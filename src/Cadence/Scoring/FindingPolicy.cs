@@ -43,7 +43,7 @@ public static class FindingPolicy
         // per distinct value, not once per finding.
         var knownBadNames = new Dictionary<string, string?>(StringComparer.Ordinal);
         var knownBadAddresses = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var allowlisted = new Dictionary<(string Process, string Destination), AllowlistEntry?>();
+        var namedProcesses = new Dictionary<string, bool>(StringComparer.Ordinal);
         var kept = new List<Finding>(findings.Count);
         var suppressed = new List<Finding>();
         foreach (var finding in findings)
@@ -121,11 +121,28 @@ public static class FindingPolicy
             return match;
         }
 
+        // Every entry is keyed by process AND destination: a process no entry names is never
+        // allowlisted, and most findings' processes are named by none, so the destination
+        // suffixes are searched only for the processes some entry names.
         AllowlistEntry? Allowlisted(string process, string destination)
         {
-            if (!allowlisted.TryGetValue((process, destination), out var entry))
-                allowlisted[(process, destination)] = entry = tuning.Allowlist.Match(process, destination);
-            return entry;
+            if (!namedProcesses.TryGetValue(process, out var named))
+                namedProcesses[process] = named = NamedByAnEntry(process);
+            return named ? tuning.Allowlist.Match(process, destination) : null;
+        }
+
+        bool NamedByAnEntry(string process)
+        {
+            var name = NameMatching.FileName(process);
+            foreach (var entry in tuning.Allowlist.Entries)
+            {
+                foreach (var candidate in entry.Processes)
+                {
+                    if (name.Equals(candidate, StringComparison.OrdinalIgnoreCase))
+                        return true;
+                }
+            }
+            return false;
         }
     }
 
