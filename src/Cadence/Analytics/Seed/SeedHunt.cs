@@ -43,7 +43,7 @@ public static class SeedHunt
         var log = new IngestLog(options.Strict);
         using var pool = new StringPool();
         var reader = new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = options.DegreeOfParallelism, Progress = progress ?? new ReadProgress() });
-        using var sink = new SeedSink(options.EffectiveWindow, options.AsOf, pool);
+        using var sink = new SeedSink(options.EffectiveWindow, options.AsOf);
         reader.ReadInto(options.Paths, sink);
 
         var (channels, byFilter, refusedOutsideWindow) = sink.Merge();
@@ -67,7 +67,7 @@ public static class SeedHunt
     }
 
     /// <summary>Applies the rule's row filters and groups what passes, on the reader threads that deliver the events.</summary>
-    private sealed class SeedSink(TimeSpan window, DateTime? asOf, StringPool strings) : IConnectionSpanSink, IDisposable
+    private sealed class SeedSink(TimeSpan window, DateTime? asOf) : IConnectionSpanSink, IDisposable
     {
         // Each thread's counters sit in the middle of an array of their own, so two threads
         // counting side by side never write to the same cache line.
@@ -86,7 +86,7 @@ public static class SeedHunt
         private static long[]? t_counts;
 
         /// <summary>One table for every thread (see <see cref="WindowedChannels"/>): nothing to merge at the end.</summary>
-        private readonly WindowedChannels _channels = new(window, asOf, strings);
+        private readonly WindowedChannels _channels = new(window, asOf);
 
         public TelemetryFields Reads => SeedRule.Requires | TelemetryFields.ProcessName | TelemetryFields.RemoteUrl
             | TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes;
