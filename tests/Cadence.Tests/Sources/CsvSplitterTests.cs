@@ -38,6 +38,7 @@ public sealed class CsvSplitterTests : IDisposable
         var expected = RowStarts(bytes);
         var chunks = CsvSplitter.Split(path, parts, threads);
 
+        Assert.NotNull(chunks);
         Assert.InRange(chunks.Count, 1, parts);
         // Contiguous from the first row to the end of the file.
         Assert.Equal(expected[0], chunks[0].Offset);
@@ -55,7 +56,46 @@ public sealed class CsvSplitterTests : IDisposable
     public void AFileWithOnlyAHeaderHasNoChunks()
     {
         var path = _files.Write("header.csv", "Timestamp,DeviceName\n");
-        Assert.Empty(CsvSplitter.Split(path, 4, 2));
+        Assert.Empty(CsvSplitter.Split(path, 4, 2)!);
+    }
+
+    [Theory]
+    [InlineData("Timestamp,DeviceName\r2024-01-01T00:00:00Z,a\r2024-01-01T00:00:01Z,b\r")]
+    [InlineData("Timestamp,DeviceName\r\n2024-01-01T00:00:00Z,\"a\rb\"\r\n2024-01-01T00:00:01Z,b\r\n")]
+    [InlineData("Timestamp,DeviceName\n2024-01-01T00:00:00Z,a\n2024-01-01T00:00:01Z,b\r")]
+    public void ALoneCarriageReturnAnywhereMeansTheFileIsReadInOrder(string content)
+    {
+        // The parser ends a line at a carriage return alone; the split would not, so it declines.
+        var path = _files.Write("cr.csv", content);
+        foreach (var parts in new[] { 1, 3, 16 })
+            Assert.Null(CsvSplitter.Split(path, parts, 2));
+    }
+
+    [Fact]
+    public void CarriageReturnLineFeedFilesAreSplit()
+    {
+        var text = new StringBuilder("Timestamp,DeviceName\r\n");
+        for (var i = 0; i < 5_000; i++)
+            text.Append($"2024-01-01T00:00:00Z,host-{i}\r\n");
+        var path = _files.Write("crlf.csv", text.ToString());
+        var chunks = CsvSplitter.Split(path, 16, 2);
+        Assert.NotNull(chunks);
+        Assert.True(chunks.Count > 1);
+        Assert.Equal(new FileInfo(path).Length, chunks[^1].Offset + chunks[^1].Length);
+    }
+
+    [Fact]
+    public void AnUnterminatedQuoteEndsTheCutsWithoutReadingOnPerSlice()
+    {
+        // Past the stray quote every line break looks quoted: no later cut, one chunk from the header on.
+        var text = new StringBuilder("Timestamp,DeviceName\n2024-01-01T00:00:00Z,\"unterminated\n");
+        for (var i = 0; i < 20_000; i++)
+            text.Append($"2024-01-01T00:00:00Z,host-{i}\n");
+        var path = _files.Write("open-quote.csv", text.ToString());
+        var chunks = CsvSplitter.Split(path, 64, 2);
+        Assert.NotNull(chunks);
+        Assert.Single(chunks);
+        Assert.Equal("Timestamp,DeviceName\n".Length, chunks[0].Offset);
     }
 
     /// <summary>Row starts found the slow way, one byte at a time; the first is the row after the header.</summary>

@@ -333,6 +333,25 @@ public sealed class DefenderCsvFormatTests : IDisposable
         Assert.Equal(50_000 - 51, parallel.Count);
     }
 
+    [Fact]
+    public void ALargeFileWithCarriageReturnLineEndsLosesNoRowOnTwoThreads()
+    {
+        // Over 4 MB (so it would be split) with old Mac line ends: the split declines, the
+        // ordered reader reads every row.
+        var lines = Enumerable.Range(0, 15_000).Select(i => SampleLine.Replace("laptop-7", $"host-{i % 300}", StringComparison.Ordinal));
+        var path = _files.Write("cr-only.csv", Header + "\r" + string.Join("\r", lines) + "\r");
+        Assert.True(new FileInfo(path).Length > 4 << 20);
+
+        var log = new IngestLog();
+        var sink = new CollectingSink();
+        using (var pool = new StringPool())
+            new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = 2 }).ReadInto([path], sink);
+
+        Assert.Equal(15_000, log.EventsRead);
+        Assert.Equal(15_000, sink.Events.Count());
+        Assert.Equal(0, log.RowsRejected);
+    }
+
     private sealed class CollectingSink : IEventSink
     {
         private readonly System.Collections.Concurrent.ConcurrentBag<NetworkEvent> _events = [];

@@ -56,9 +56,10 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
 
         // Strict mode must stop at the first malformed row of the file, which ranges read side
         // by side cannot promise; it takes the ordered pipeline below.
-        if (input.PlainFilePath is { } path && !context.Log.Strict && new FileInfo(path).Length >= MinBytesToSplit)
+        if (input.PlainFilePath is { } path && !context.Log.Strict && new FileInfo(path).Length >= MinBytesToSplit
+            && CsvSplitter.Split(path, RangeWorkers.RangesFor(new FileInfo(path).Length, context.DegreeOfParallelism), context.DegreeOfParallelism) is { } chunks)
         {
-            ReadRanges(path, context, ingest, mapper, sink);
+            ReadRanges(path, chunks, context, ingest, mapper, sink);
             return;
         }
 
@@ -75,10 +76,9 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
     /// to the sink on the thread that parsed them and each range keeps its own account, folded
     /// into the input's in file order afterwards.
     /// </summary>
-    private static void ReadRanges(string path, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
+    private static void ReadRanges(string path, IReadOnlyList<CsvChunk> chunks, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
     {
         var threads = context.DegreeOfParallelism;
-        var chunks = CsvSplitter.Split(path, RangeWorkers.RangesFor(new FileInfo(path).Length, threads), threads);
         var accounts = new RangeAccount[chunks.Count];
         RangeWorkers.ForEach(chunks.Count, threads, static () => 0, (i, _) =>
         {

@@ -26,38 +26,43 @@ internal static class CsvSplitter
 {
     private const int BlockSize = 1 << 20;
 
-    /// <summary>Splits the rows after the header line into at most <paramref name="parts"/> chunks, counting on up to <paramref name="threads"/> threads.</summary>
-    public static IReadOnlyList<CsvChunk> Split(string path, int parts, int threads)
+    /// <summary>
+    /// Splits the rows after the header line into at most <paramref name="parts"/> chunks,
+    /// counting on up to <paramref name="threads"/> threads; null when the file ends a line with
+    /// a carriage return alone somewhere (old Mac line ends, or one inside a quoted field), which
+    /// the parser counts as a line end and this split does not: such a file must be read in order.
+    /// </summary>
+    public static IReadOnlyList<CsvChunk>? Split(string path, int parts, int threads)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var length = RandomAccess.GetLength(file);
         parts = Math.Max(1, parts);
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
 
         // Raw slices at byte offsets, each counting its quotes and line breaks.
-        var sliceStarts = new long[parts];
-        for (var i = 0; i < parts; i++)
+        var sliceStarts = new long[parts + 1];
+        for (var i = 0; i <= parts; i++)
             sliceStarts[i] = length * i / parts;
-        var quotes = new long[parts];
-        var lineBreaks = new long[parts];
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
-        {
-            var end = i + 1 < parts ? sliceStarts[i + 1] : length;
-            (quotes[i], lineBreaks[i]) = Count(file, sliceStarts[i], end);
-        });
+        var counts = new (long Quotes, long LineBreaks, long LoneCarriageReturns)[parts];
+        Parallel.For(0, parts, options, i => counts[i] = Count(file, sliceStarts[i], sliceStarts[i + 1], length));
+        if (counts.Any(c => c.LoneCarriageReturns > 0))
+            return null;
 
-        // The first boundary ends the header; each later one is the first row start after its
-        // slice's start. One that does not move past the previous (a header or a quoted field
-        // longer than a slice) adds no chunk.
-        var starts = new List<(long Offset, long Line)>(parts);
-        long quotesBefore = 0, lineBreaksBefore = 0;
-        for (var i = 0; i < parts; i++)
+        // The first row start after each slice's start, searched within the slice only: a
+        // search allowed to run on would, past an unterminated quote, read to the end of the file
+        // once per slice. The first ends the header; a slice inside a header or a quoted field
+        // longer than itself finds none and adds no chunk.
+        var quotesBefore = new long[parts];
+        var lineBreaksBefore = new long[parts];
+        for (var i = 1; i < parts; i++)
         {
-            if (NextRowStart(file, sliceStarts[i], length, quotesBefore, lineBreaksBefore) is { } start
-                && (starts.Count == 0 || start.Offset > starts[^1].Offset))
-                starts.Add(start);
-            quotesBefore += quotes[i];
-            lineBreaksBefore += lineBreaks[i];
+            quotesBefore[i] = quotesBefore[i - 1] + counts[i - 1].Quotes;
+            lineBreaksBefore[i] = lineBreaksBefore[i - 1] + counts[i - 1].LineBreaks;
         }
+        var found = new (long Offset, long Line)?[parts];
+        Parallel.For(0, parts, options, i =>
+            found[i] = NextRowStart(file, sliceStarts[i], sliceStarts[i + 1], quotesBefore[i], lineBreaksBefore[i]));
+        var starts = found.Where(f => f is not null).Select(f => f!.Value).ToList();
 
         var chunks = new List<CsvChunk>(starts.Count);
         for (var i = 0; i < starts.Count; i++)
@@ -69,14 +74,15 @@ internal static class CsvSplitter
         return chunks;
     }
 
-    /// <summary>Quote characters and line breaks in [start, end).</summary>
-    private static (long Quotes, long LineBreaks) Count(SafeFileHandle file, long start, long end)
+    /// <summary>Quote characters, line breaks and carriage returns not followed by a line feed in [start, end).</summary>
+    private static (long Quotes, long LineBreaks, long LoneCarriageReturns) Count(SafeFileHandle file, long start, long end, long length)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
         try
         {
-            long quotes = 0, lineBreaks = 0;
+            long quotes = 0, lineBreaks = 0, lone = 0;
             var position = start;
+            Span<byte> next = stackalloc byte[1];
             while (position < end)
             {
                 var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(BlockSize, end - position)), position);
@@ -85,9 +91,26 @@ internal static class CsvSplitter
                 var block = buffer.AsSpan(0, read);
                 quotes += block.Count((byte)'"');
                 lineBreaks += block.Count((byte)'\n');
+                // CRLF files have a carriage return per line; each is checked against the byte after it.
+                var from = 0;
+                int cr;
+                while ((cr = block[from..].IndexOf((byte)'\r')) >= 0)
+                {
+                    var at = from + cr;
+                    if (at + 1 < block.Length)
+                    {
+                        if (block[at + 1] != (byte)'\n')
+                            lone++;
+                    }
+                    else if (position + at + 1 >= length || RandomAccess.Read(file, next, position + at + 1) == 0 || next[0] != (byte)'\n')
+                    {
+                        lone++;
+                    }
+                    from = at + 1;
+                }
                 position += read;
             }
-            return (quotes, lineBreaks);
+            return (quotes, lineBreaks, lone);
         }
         finally
         {
@@ -96,20 +119,20 @@ internal static class CsvSplitter
     }
 
     /// <summary>
-    /// The start of the first row after the first line break outside quotes at or after
-    /// <paramref name="position"/>, and its line; null when the file ends first. The quotes and
+    /// The start of the first row after the first line break outside quotes in
+    /// [<paramref name="position"/>, <paramref name="end"/>), and its line; null when there is none. The quotes and
     /// line breaks before <paramref name="position"/> give the parity and line there.
     /// </summary>
-    private static (long Offset, long Line)? NextRowStart(SafeFileHandle file, long position, long length, long quotesBefore, long lineBreaksBefore)
+    private static (long Offset, long Line)? NextRowStart(SafeFileHandle file, long position, long end, long quotesBefore, long lineBreaksBefore)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
             var inQuotes = (quotesBefore & 1) != 0;
             var line = 1 + lineBreaksBefore;
-            while (position < length)
+            while (position < end)
             {
-                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)), position);
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - position)), position);
                 if (read == 0)
                     break;
                 var block = buffer.AsSpan(0, read);
