@@ -323,6 +323,8 @@ public sealed class WindowedChannels
         public long OutsideWindow;
         public long Touched;
 
+        private const int MaxRecordChars = BatchSize * 1024;
+
         // The records of the batched events' keys, back to back; about 60 characters an event.
         private char[] _records = new char[BatchSize * 128];
         private int _used;
@@ -338,7 +340,9 @@ public sealed class WindowedChannels
             WriteRecord(record, device, process, destination, port);
             Items[Count++] = new BatchedEvent(Owner.Hash(record), _used, length, ticks, sent, received, url);
             _used += length;
-            return Count == Items.Length;
+            // A batch of hostile rows (device names of megabytes) is applied as soon as its
+            // records pass the cap, so the buffer never holds more than one such row past it.
+            return Count == Items.Length || _used > MaxRecordChars;
         }
 
         public ReadOnlySpan<char> Record(in BatchedEvent item) => _records.AsSpan(item.RecordStart, item.RecordLength);
@@ -348,7 +352,7 @@ public sealed class WindowedChannels
             Count = 0;
             _used = 0;
             // A hostile row (a device name of megabytes) may have grown the buffer: do not keep it.
-            if (_records.Length > BatchSize * 1024)
+            if (_records.Length > MaxRecordChars)
                 _records = new char[BatchSize * 128];
         }
     }
