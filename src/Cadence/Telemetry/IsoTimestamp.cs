@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Cadence.Telemetry;
 
@@ -16,15 +17,16 @@ public static class IsoTimestamp
     public static bool TryParseUtcTicks(ReadOnlySpan<char> s, out long utcTicks)
     {
         utcTicks = 0;
-        s = s.Trim();
+        // Char.IsWhiteSpace on both ends of every timestamp showed in a profile; only a value that
+        // starts or ends outside printable ASCII can have any.
+        if (!s.IsEmpty && (s[0] - 0x21u > 0x5Du || s[^1] - 0x21u > 0x5Du))
+            s = s.Trim();
         if (s.Length < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
             || s[13] != ':' || s[16] != ':')
             return TryParseFallback(s, out utcTicks);
 
-        if (!TryDigits(s, 0, 4, out var year) || !TryDigits(s, 5, 2, out var month) || !TryDigits(s, 8, 2, out var day)
-            || !TryDigits(s, 11, 2, out var hour) || !TryDigits(s, 14, 2, out var minute) || !TryDigits(s, 17, 2, out var second))
-            return false;
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)
+        if (!TryDate(s, out var dateTicks)
+            || !TryDigits(s, 11, 2, out var hour) || !TryDigits(s, 14, 2, out var minute) || !TryDigits(s, 17, 2, out var second)
             || hour > 23 || minute > 59 || second > 59)
             return false;
 
@@ -74,11 +76,49 @@ public static class IsoTimestamp
             }
         }
 
-        var local = DateTicks(year, month, day) + (hour * 3600L + minute * 60L + second) * TimeSpan.TicksPerSecond + fraction;
+        var local = dateTicks + (hour * 3600L + minute * 60L + second) * TimeSpan.TicksPerSecond + fraction;
         var utc = local - offsetTicks;
         if (utc < DateTime.MinValue.Ticks || utc > DateTime.MaxValue.Ticks)
             return false;
         utcTicks = utc;
+        return true;
+    }
+
+    /// <summary>The date of the last timestamp parsed on a thread, as its first ten characters read raw, and its midnight.</summary>
+    private struct LastDate
+    {
+        public ulong First4;
+        public ulong Next4;
+        public uint Last2;
+        public long Ticks;
+    }
+
+    // The rows of an export share a handful of dates, so most rows skip parsing and checking
+    // theirs (about a third of this parser's time on a 1M-row export, perf on the AOT binary).
+    // Per thread: the readers parse rows on several. Its zero state matches no date, whose
+    // fifth character is a '-'.
+    [ThreadStatic]
+    private static LastDate t_lastDate;
+
+    /// <summary>The ticks of midnight on the date in the first ten characters (yyyy-MM-dd, separators already checked); false when no such date exists.</summary>
+    private static bool TryDate(ReadOnlySpan<char> s, out long ticks)
+    {
+        var raw = MemoryMarshal.AsBytes(s);
+        var first4 = MemoryMarshal.Read<ulong>(raw);
+        var next4 = MemoryMarshal.Read<ulong>(raw[8..]);
+        var last2 = MemoryMarshal.Read<uint>(raw[16..]);
+        ref var last = ref t_lastDate;
+        if (first4 == last.First4 && next4 == last.Next4 && last2 == last.Last2)
+        {
+            ticks = last.Ticks;
+            return true;
+        }
+        ticks = 0;
+        if (!TryDigits(s, 0, 4, out var year) || !TryDigits(s, 5, 2, out var month) || !TryDigits(s, 8, 2, out var day)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            return false;
+        ticks = DateTicks(year, month, day);
+        last = new LastDate { First4 = first4, Next4 = next4, Last2 = last2, Ticks = ticks };
         return true;
     }
 

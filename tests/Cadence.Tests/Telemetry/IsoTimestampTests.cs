@@ -72,4 +72,38 @@ public class IsoTimestampTests
         var expected = DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture).UtcTicks;
         Assert.Equal(expected, ticks);
     }
+
+    [Fact]
+    public void ADateRememberedFromTheRowBeforeNeverStandsInForAnotherDate()
+    {
+        // The parser remembers the last date it read; a day that exists only in a leap year, a
+        // date differing in its last character, and the same date again must each be judged on
+        // their own.
+        Assert.True(IsoTimestamp.TryParseUtcTicks("2024-02-29T10:00:00Z", out var leap));
+        Assert.Equal(new DateTime(2024, 2, 29, 10, 0, 0, DateTimeKind.Utc).Ticks, leap);
+        Assert.False(IsoTimestamp.TryParseUtcTicks("2023-02-29T10:00:00Z", out _));
+        Assert.True(IsoTimestamp.TryParseUtcTicks("2024-02-29T23:59:59.5Z", out var again));
+        Assert.Equal(new DateTime(2024, 2, 29, 23, 59, 59, 500, DateTimeKind.Utc).Ticks, again);
+        Assert.True(IsoTimestamp.TryParseUtcTicks("2024-02-28T00:00:00Z", out var before));
+        Assert.Equal(new DateTime(2024, 2, 28, 0, 0, 0, DateTimeKind.Utc).Ticks, before);
+        Assert.False(IsoTimestamp.TryParseUtcTicks("2024-02-28T24:00:00Z", out _));
+    }
+
+    [Fact]
+    public void RandomTimestampsInAnyOrderParseAsTheBaseClassLibraryDoes()
+    {
+        var random = new Random(11);
+        var days = new[] { new DateTime(2024, 3, 25), new DateTime(2024, 3, 26), new DateTime(1999, 12, 31), new DateTime(2000, 2, 29) };
+        for (var i = 0; i < 5_000; i++)
+        {
+            var day = days[random.Next(days.Length)];
+            var at = day.AddTicks(random.NextInt64(TimeSpan.TicksPerDay));
+            var digits = random.Next(8);
+            var text = at.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+                + (digits == 0 ? "" : "." + at.ToString("fffffff", System.Globalization.CultureInfo.InvariantCulture)[..digits]) + "Z";
+            var expected = DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture).UtcTicks;
+            Assert.True(IsoTimestamp.TryParseUtcTicks(text, out var ticks), text);
+            Assert.Equal(expected, ticks);
+        }
+    }
 }
