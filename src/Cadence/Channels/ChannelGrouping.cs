@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
@@ -50,8 +53,20 @@ public sealed class ChannelSet
 /// the window ends at the latest event, unknown until the end: a channel sheds connections its
 /// thread's latest time has already pushed out whenever its storage would grow, so memory
 /// follows the connections in the window, not the file.
+/// <para>
+/// A reader that can hands over plain connection rows as the characters of the row
+/// (<see cref="IConnectionSpanSink"/>): the row's role and destination are read from them, and
+/// its channel is found by a keyed 64-bit hash of (device, process, destination), so strings
+/// are made only for a channel's first event, an address or command line new to it, and a
+/// device new to the thread. Events that arrive built are hashed the same way from their
+/// strings and land in the same channels. Interning every row's strings for the reader and then
+/// hashing them again here was about a third of an all-analytics run on a 1M-row export (perf
+/// on the AOT binary). Two of a fleet's channels share a hash with probability about n^2 / 2^65
+/// (under 1e-9 for a million channels); the seed is random per instance, so no one can craft a
+/// collision offline (the seed rule's <see cref="WindowedChannels"/> trusts its hashes alike).
+/// </para>
 /// </remarks>
-public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
+public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
 {
     // What the channel analytics read. Readers leave the rest (local address and port, protocol,
     // process id, connection state, observer) unset and skip interning them: the local address
@@ -67,7 +82,16 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
     private readonly ChannelLimits _limits;
     private readonly long _windowTicks;
     private readonly long? _asOfTicks;
+    private readonly long _seed = Random.Shared.NextInt64();
     private readonly ThreadLocal<Partial> _partials;
+
+    // One instance of each device, process and command line across the threads' tables.
+    private readonly CanonicalStrings _canonical = new();
+
+    // The partial of the instance this thread used last: a ThreadLocal lookup per event shows in
+    // a profile; a thread-static read does not.
+    [ThreadStatic]
+    private static Partial? t_lastPartial;
 
     // One table for every reader thread: a channel's events arrive on both threads (each reads
     // its own ranges of a file), and per-thread tables held every busy channel twice until a
@@ -79,8 +103,12 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
 
     // Enough events for their cache misses to overlap; few enough that a batch stays in L1.
     private const int BatchSize = 32;
+
+    // A key's record: the lengths of device, process and destination, two chars each, then their
+    // characters; the hash covers all of it.
+    private const int RecordHeader = 6;
+
     private readonly Stripe[] _stripes = new Stripe[1 << StripeBits];
-    private readonly ChannelKeyComparer _comparer = new();
 
     public ChannelGrouping(ChannelScope scope, TimeSpan window, DateTime? asOf, ChannelLimits? limits = null)
     {
@@ -90,7 +118,7 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
         _limits = limits ?? new ChannelLimits();
         _windowTicks = window.Ticks;
         _asOfTicks = asOf?.ToUniversalTime().Ticks;
-        _partials = new ThreadLocal<Partial>(() => new Partial(), trackAllValues: true);
+        _partials = new ThreadLocal<Partial>(() => new Partial(this), trackAllValues: true);
         for (var i = 0; i < _stripes.Length; i++)
             _stripes[i] = new Stripe();
     }
@@ -100,9 +128,17 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
     /// <summary>Every event is wanted: even one set aside names a device, and the fleet is every device seen.</summary>
     bool IScopedEventSink.Wants(in NetworkEvent preview) => true;
 
+    private Partial CurrentPartial()
+    {
+        var partial = t_lastPartial;
+        if (partial is null || partial.Owner != this)
+            t_lastPartial = partial = _partials.Value!;
+        return partial;
+    }
+
     public void Accept(in NetworkEvent e)
     {
-        var partial = _partials.Value!;
+        var partial = CurrentPartial();
         // Events come in runs from one device: skip the set when the device is the last one seen.
         if (!ReferenceEquals(e.DeviceName, partial.LastDevice))
         {
@@ -110,29 +146,79 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
             partial.LastDevice = e.DeviceName;
         }
         var role = _scope.RoleOf(e, partial.Actions.Of(e.ActionType));
-        partial.ByRole[(int)role]++;
-        if (role is ChannelRole.NotOutbound or ChannelRole.InternalDestination or ChannelRole.NotWeb)
+        if (!partial.Admit(role, e.TimestampTicks))
             return;
-
-        var ticks = e.TimestampTicks;
-        if (ticks > partial.LatestTicks)
-            partial.LatestTicks = ticks;
-        if (ticks < partial.EarliestTicks)
-            partial.EarliestTicks = ticks;
-        if (_asOfTicks is { } asOf && (ticks > asOf || ticks <= asOf - _windowTicks))
-        {
-            partial.OutsideWindow++;
-            return;
-        }
 
         var key = new ChannelKey(e.DeviceName, e.InitiatingProcessFileName, ChannelScope.DestinationOf(e, partial.Names), -1);
-        ref var pending = ref partial.Batch[partial.Pending++];
-        pending.Event = e;
-        pending.Key = key;
-        pending.Hash = _comparer.GetHashCode(key);
-        pending.Role = role;
-        if (partial.Pending == BatchSize)
+        if (partial.Add(role, e, key, Hash(key)))
             Apply(partial);
+    }
+
+    void IConnectionSpanSink.Accept(in ConnectionSpans c)
+    {
+        var partial = CurrentPartial();
+        var device = partial.DeviceNames.Intern(c.DeviceName, out var isNew);
+        if (isNew)
+            partial.Devices.Add(device);
+        var role = _scope.RoleOfPlain(partial.Actions.Of(c.ActionType), !c.RemoteUrl.IsEmpty, c.RemoteIPType, c.RemotePort);
+        if (!partial.Admit(role, c.TimestampTicks))
+            return;
+
+        var destination = c.RemoteUrl.IsEmpty ? c.RemoteIP : partial.Names.UrlHost(c.RemoteUrl);
+        if (destination.IsEmpty)
+            destination = c.RemoteIP;
+        if (partial.Add(role, c, destination))
+            Apply(partial);
+    }
+
+    private static int RecordLength(ReadOnlySpan<char> device, ReadOnlySpan<char> process, ReadOnlySpan<char> destination) =>
+        RecordHeader + device.Length + process.Length + destination.Length;
+
+    private static void WriteRecord(Span<char> record, ReadOnlySpan<char> device, ReadOnlySpan<char> process, ReadOnlySpan<char> destination)
+    {
+        WriteInt(record, 0, device.Length);
+        WriteInt(record, 2, process.Length);
+        WriteInt(record, 4, destination.Length);
+        device.CopyTo(record[RecordHeader..]);
+        process.CopyTo(record[(RecordHeader + device.Length)..]);
+        destination.CopyTo(record[(RecordHeader + device.Length + process.Length)..]);
+    }
+
+    private static void WriteInt(Span<char> record, int at, int value)
+    {
+        record[at] = (char)value;
+        record[at + 1] = (char)((uint)value >> 16);
+    }
+
+    private static int ReadInt(ReadOnlySpan<char> record, int at) => record[at] | (record[at + 1] << 16);
+
+    private ulong Hash(ReadOnlySpan<char> record) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(record), _seed);
+
+    private ulong Hash(in ChannelKey key)
+    {
+        var length = RecordLength(key.Device, key.Process, key.Destination);
+        char[]? rented = null;
+        var record = length <= 512 ? stackalloc char[length] : (rented = ArrayPool<char>.Shared.Rent(length)).AsSpan(0, length);
+        WriteRecord(record, key.Device, key.Process, key.Destination);
+        var hash = Hash(record);
+        if (rented is not null)
+            ArrayPool<char>.Shared.Return(rented);
+        return hash;
+    }
+
+    /// <summary>The key a record stands for, its strings interned in the thread's tables.</summary>
+    private static ChannelKey KeyOf(ReadOnlySpan<char> record, Partial partial)
+    {
+        var deviceLength = ReadInt(record, 0);
+        var processLength = ReadInt(record, 2);
+        var destinationLength = ReadInt(record, 4);
+        var chars = record[RecordHeader..];
+        var process = chars.Slice(deviceLength, processLength);
+        return new ChannelKey(
+            partial.DeviceNames.Intern(chars[..deviceLength]),
+            process.IsEmpty ? string.Empty : partial.ProcessNames.Intern(process),
+            partial.Addresses.Intern(chars.Slice(deviceLength + processLength, destinationLength)),
+            -1);
     }
 
     /// <summary>
@@ -151,35 +237,56 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
             touched += StripeOf(pending.Hash).TouchChannel(pending.Hash);
         // Kept, so the reads above are not dropped as dead code.
         partial.Touched += touched;
-        foreach (ref var pending in batch)
+        foreach (ref readonly var pending in batch)
         {
             var stripe = StripeOf(pending.Hash);
             lock (stripe)
             {
-                var series = stripe.GetOrAdd(pending.Key, pending.Hash, _comparer);
-                switch (pending.Role)
+                var series = stripe.Find(pending.Hash, out var slot);
+                if (series is null)
                 {
-                    case ChannelRole.Connection:
-                        // This thread's latest time is at most the run's: what it pushes out is surely out.
-                        if (series.IsFull && _asOfTicks is null)
-                            partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
-                        series.AddConnection(pending.Event, _limits);
-                        break;
-                    case ChannelRole.Failed:
-                        series.AddFailure(pending.Event, _limits);
-                        break;
-                    default:
-                        series.AddInspection(pending.Event, _limits);
-                        break;
+                    series = new ChannelSeries(pending.Built >= 0 ? partial.Keys[pending.Built] : KeyOf(partial.Record(pending), partial));
+                    stripe.Insert(slot, pending.Hash, series);
+                }
+                // This thread's latest time is at most the run's: what it pushes out is surely out.
+                if (pending.Role == ChannelRole.Connection && series.IsFull && _asOfTicks is null)
+                    partial.OutsideWindow += series.DropThrough(partial.LatestTicks - _windowTicks);
+                if (pending.Built >= 0)
+                {
+                    ref readonly var e = ref partial.Events[pending.Built];
+                    switch (pending.Role)
+                    {
+                        case ChannelRole.Connection:
+                            series.AddConnection(e, _limits);
+                            break;
+                        case ChannelRole.Failed:
+                            series.AddFailure(e, _limits);
+                            break;
+                        default:
+                            series.AddInspection(e, _limits);
+                            break;
+                    }
+                }
+                else
+                {
+                    var record = partial.Record(pending);
+                    series.AddPlain(pending.Role, new PlainEvent
+                    {
+                        Ticks = pending.Ticks,
+                        SentBytes = pending.Sent,
+                        ReceivedBytes = pending.Received,
+                        RemoteIP = record.Slice(pending.KeyLength, pending.RemoteIPLength),
+                        RemotePort = pending.Port,
+                        CommandLine = record[(pending.KeyLength + pending.RemoteIPLength)..],
+                        Provenance = pending.Provenance,
+                    }, partial.Addresses, partial.CommandLines, _limits);
                 }
             }
-            // The batch must not keep the event's strings alive.
-            pending = default;
         }
-        partial.Pending = 0;
+        partial.Clear();
     }
 
-    private Stripe StripeOf(int hash) => _stripes[(uint)hash >> (32 - StripeBits)];
+    private Stripe StripeOf(ulong hash) => _stripes[hash >> (64 - StripeBits)];
 
     /// <summary>
     /// Merges the threads' tables and applies the window: (as-of - window, as-of], as-of being
@@ -229,55 +336,63 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
 
     public void Dispose() => _partials.Dispose();
 
-    /// <summary>One stripe of the channel table: open addressing, the key's hash beside each channel so most probes touch no key.</summary>
+    /// <summary>One stripe of the channel table: open addressing over the keys' hashes.</summary>
     private sealed class Stripe
     {
         private Slot[] _slots = new Slot[64];
 
         public int Count { get; private set; }
 
-        public ChannelSeries GetOrAdd(in ChannelKey key, int hash, ChannelKeyComparer comparer)
+        /// <summary>The channel of <paramref name="hash"/>, or null and the slot to <see cref="Insert"/> it at.</summary>
+        public ChannelSeries? Find(ulong hash, out int slot)
         {
             var slots = _slots;
             var mask = slots.Length - 1;
-            var i = hash & mask;
+            var i = (int)hash & mask;
             while (slots[i].Series is { } found)
             {
-                if (slots[i].Hash == hash && comparer.Equals(found.Key, key))
+                if (slots[i].Hash == hash)
+                {
+                    slot = i;
                     return found;
+                }
                 i = (i + 1) & mask;
             }
-            var series = new ChannelSeries(key);
-            slots[i] = new Slot(hash, series);
+            slot = i;
+            return null;
+        }
+
+        public void Insert(int slot, ulong hash, ChannelSeries series)
+        {
+            _slots[slot] = new Slot(hash, series);
             // At most half full: probes stay short.
-            if (++Count * 2 > slots.Length)
+            if (++Count * 2 > _slots.Length)
                 Grow();
-            return series;
         }
 
         /// <summary>Reads the slot a lookup of <paramref name="hash"/> starts at (no lock: a stale answer only wastes the read).</summary>
-        public int TouchSlot(int hash)
+        public long TouchSlot(ulong hash)
         {
             var slots = _slots;
-            return slots[hash & (slots.Length - 1)].Hash;
+            return (long)slots[(int)hash & (slots.Length - 1)].Hash;
         }
 
         /// <summary>
         /// Reads the channel a lookup of <paramref name="hash"/> would find, if any, without the lock:
         /// another thread may be adding or growing, but every reference read is a whole channel or null.
         /// </summary>
-        public int TouchChannel(int hash)
+        public int TouchChannel(ulong hash)
         {
             var slots = _slots;
             var mask = slots.Length - 1;
-            var i = hash & mask;
+            var i = (int)hash & mask;
             for (var probe = 0; probe < 4; probe++, i = (i + 1) & mask)
             {
                 var slot = slots[i];
                 if (slot.Series is null)
                     return 0;
                 if (slot.Hash == hash)
-                    return slot.Series.Count + slot.Series.Key.Port;
+                    return slot.Series.Count;
             }
             return 0;
         }
@@ -290,7 +405,7 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
             {
                 if (slot.Series is null)
                     continue;
-                var i = slot.Hash & mask;
+                var i = (int)slot.Hash & mask;
                 while (slots[i].Series is not null)
                     i = (i + 1) & mask;
                 slots[i] = slot;
@@ -308,29 +423,71 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
             return at;
         }
 
-        private readonly record struct Slot(int Hash, ChannelSeries? Series);
+        private readonly record struct Slot(ulong Hash, ChannelSeries? Series);
     }
 
-    /// <summary>An event waiting in a thread's batch, with its channel's key and hash.</summary>
+    /// <summary>
+    /// An event waiting in a thread's batch with its channel's hash: a built event (an index into
+    /// the batch's events and keys) or a plain row, whose key record, address and command line
+    /// are copied into the batch's characters.
+    /// </summary>
     private struct PendingEvent
     {
-        public NetworkEvent Event;
-        public ChannelKey Key;
-        public int Hash;
+        public ulong Hash;
         public ChannelRole Role;
+
+        /// <summary>The index of the built event in <see cref="Partial.Events"/>; -1 for a plain row.</summary>
+        public int Built;
+        public int RecordStart;
+        public int KeyLength;
+        public int RemoteIPLength;
+        public int CommandLineLength;
+        public long Ticks;
+        public long? Sent;
+        public long? Received;
+        public int Port;
+        public Provenance Provenance;
     }
 
-    private sealed class Partial
+    private sealed class Partial(ChannelGrouping owner)
     {
+        // A batch of hostile rows (device names or command lines of megabytes) is applied as soon
+        // as its characters pass this, so the buffer never holds more than one such row past it.
+        private const int MaxRecordChars = BatchSize * 1024;
+
+        public readonly ChannelGrouping Owner = owner;
+
         public PendingEvent[] Batch { get; } = new PendingEvent[BatchSize];
 
-        public int Pending { get; set; }
+        public NetworkEvent[] Events { get; } = new NetworkEvent[BatchSize];
+
+        public ChannelKey[] Keys { get; } = new ChannelKey[BatchSize];
+
+        public int Pending { get; private set; }
+
+        private int _built;
+
+        // The plain rows' key records, addresses and command lines, back to back.
+        private char[] _records = new char[BatchSize * 256];
+        private int _used;
 
         public long Touched { get; set; }
 
         public long[] ByRole { get; } = new long[Enum.GetValues<ChannelRole>().Length];
 
+        /// <summary>Every device this thread saw, in scope or not.</summary>
         public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+
+        // A fleet's few hundred devices and processes and few thousand command lines, in tables
+        // small enough to stay in cache; one instance of each across threads.
+        public HashedStrings DeviceNames { get; } = new(owner._canonical);
+
+        public HashedStrings ProcessNames { get; } = new(owner._canonical);
+
+        public HashedStrings CommandLines { get; } = new(owner._canonical);
+
+        // Destinations and remote addresses: tens of thousands, each shared by a few channels.
+        public HashedStrings Addresses { get; } = new(owner._canonical);
 
         public DestinationNames Names { get; } = new();
 
@@ -343,5 +500,79 @@ public sealed class ChannelGrouping : IEventSink, IScopedEventSink, IDisposable
         public long LatestTicks { get; set; } = long.MinValue;
 
         public long EarliestTicks { get; set; } = long.MaxValue;
+
+        /// <summary>Counts the event's role; true when it is an outbound web event inside the window (as far as is known yet).</summary>
+        public bool Admit(ChannelRole role, long ticks)
+        {
+            ByRole[(int)role]++;
+            if (role is ChannelRole.NotOutbound or ChannelRole.InternalDestination or ChannelRole.NotWeb)
+                return false;
+            if (ticks > LatestTicks)
+                LatestTicks = ticks;
+            if (ticks < EarliestTicks)
+                EarliestTicks = ticks;
+            if (Owner._asOfTicks is { } asOf && (ticks > asOf || ticks <= asOf - Owner._windowTicks))
+            {
+                OutsideWindow++;
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>Adds a built event; true when the batch is full.</summary>
+        public bool Add(ChannelRole role, in NetworkEvent e, in ChannelKey key, ulong hash)
+        {
+            Events[_built] = e;
+            Keys[_built] = key;
+            Batch[Pending++] = new PendingEvent { Hash = hash, Role = role, Built = _built++ };
+            return Pending == BatchSize;
+        }
+
+        /// <summary>Adds a plain row, copying what its channel needs; true when the batch is full.</summary>
+        public bool Add(ChannelRole role, in ConnectionSpans c, ReadOnlySpan<char> destination)
+        {
+            var keyLength = RecordLength(c.DeviceName, c.InitiatingProcessFileName, destination);
+            var length = keyLength + c.RemoteIP.Length + c.ProcessCommandLine.Length;
+            if (_records.Length - _used < length)
+                Array.Resize(ref _records, Math.Max(_records.Length * 2, _used + length));
+            var record = _records.AsSpan(_used, length);
+            WriteRecord(record, c.DeviceName, c.InitiatingProcessFileName, destination);
+            c.RemoteIP.CopyTo(record[keyLength..]);
+            c.ProcessCommandLine.CopyTo(record[(keyLength + c.RemoteIP.Length)..]);
+            Batch[Pending++] = new PendingEvent
+            {
+                Hash = Owner.Hash(record[..keyLength]),
+                Role = role,
+                Built = -1,
+                RecordStart = _used,
+                KeyLength = keyLength,
+                RemoteIPLength = c.RemoteIP.Length,
+                CommandLineLength = c.ProcessCommandLine.Length,
+                Ticks = c.TimestampTicks,
+                Sent = c.SentBytes,
+                Received = c.ReceivedBytes,
+                Port = c.RemotePort,
+                Provenance = c.Provenance,
+            };
+            _used += length;
+            return Pending == BatchSize || _used > MaxRecordChars;
+        }
+
+        /// <summary>A plain row's characters: its key record, then its address, then its command line.</summary>
+        public ReadOnlySpan<char> Record(in PendingEvent pending) =>
+            _records.AsSpan(pending.RecordStart, pending.KeyLength + pending.RemoteIPLength + pending.CommandLineLength);
+
+        public void Clear()
+        {
+            // The batch must not keep the events' strings alive.
+            Array.Clear(Events, 0, _built);
+            Array.Clear(Keys, 0, _built);
+            Array.Clear(Batch, 0, Pending);
+            Pending = 0;
+            _built = 0;
+            _used = 0;
+            if (_records.Length > MaxRecordChars)
+                _records = new char[BatchSize * 256];
+        }
     }
 }

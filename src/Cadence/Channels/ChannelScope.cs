@@ -57,8 +57,29 @@ public sealed class ChannelScope(IReadOnlySet<int> webPorts)
         return kind == ActionKind.Failure ? ChannelRole.Failed : ChannelRole.Connection;
     }
 
+    /// <summary>
+    /// As <see cref="RoleOf(in NetworkEvent, ActionKind)"/> for an event with no HTTP or TLS
+    /// details (no host, method, user agent or fingerprint), from its fields as a reader holds them.
+    /// </summary>
+    /// <param name="named">True when the event has a non-empty RemoteUrl.</param>
+    public ChannelRole RoleOfPlain(ActionKind kind, bool named, ReadOnlySpan<char> remoteIPType, int remotePort)
+    {
+        if (kind == ActionKind.Inspection)
+            return ChannelRole.Inspection;
+        if (kind == ActionKind.Inbound)
+            return ChannelRole.NotOutbound;
+        if (!named && !IsExternal(remoteIPType))
+            return ChannelRole.InternalDestination;
+        if (!WebPorts.Contains(remotePort))
+            return ChannelRole.NotWeb;
+        return kind == ActionKind.Failure ? ChannelRole.Failed : ChannelRole.Connection;
+    }
+
     /// <summary>What an action verb says about the connection, whatever the destination.</summary>
-    public static ActionKind KindOf(string action)
+    public static ActionKind KindOf(string action) => KindOf(action.AsSpan());
+
+    /// <inheritdoc cref="KindOf(string)"/>
+    public static ActionKind KindOf(ReadOnlySpan<char> action)
     {
         if (action.EndsWith("Inspected", StringComparison.Ordinal))
             return ActionKind.Inspection;
@@ -68,14 +89,14 @@ public sealed class ChannelScope(IReadOnlySet<int> webPorts)
     }
 
     /// <summary>Public, or unclassified (a proxy log that names no server address): not known to stay inside.</summary>
-    private static bool IsExternal(string remoteIPType) =>
+    private static bool IsExternal(ReadOnlySpan<char> remoteIPType) =>
         remoteIPType.Length == 0 || remoteIPType.Equals("Public", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Defender's failure verbs (ConnectionFailed, ConnectionFailedAggregatedReport) and the
     /// verdicts of firewalls and proxies that kept a device's own word (deny, drop, reset...).
     /// </summary>
-    private static bool IsFailure(string action) =>
+    private static bool IsFailure(ReadOnlySpan<char> action) =>
         action.StartsWith("ConnectionFailed", StringComparison.Ordinal)
         || action.Contains("deny", StringComparison.OrdinalIgnoreCase)
         || action.Contains("denied", StringComparison.OrdinalIgnoreCase)
@@ -117,6 +138,11 @@ public sealed class ActionKinds
     private const int MaxRemembered = 4096;
     private readonly Dictionary<string, ActionKind> _kinds = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
 
+    // Verbs as characters (rows a reader hands over unparsed), found by comparing them: a
+    // source uses a handful, so a short list beats hashing.
+    private const int MaxRememberedText = 16;
+    private readonly List<(string Action, ActionKind Kind)> _byText = [];
+
     public ActionKind Of(string action)
     {
         if (_kinds.TryGetValue(action, out var kind))
@@ -125,6 +151,19 @@ public sealed class ActionKinds
         if (_kinds.Count < MaxRemembered)
             _kinds[action] = kind;
         return kind;
+    }
+
+    public ActionKind Of(ReadOnlySpan<char> action)
+    {
+        foreach (var (known, kind) in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_byText))
+        {
+            if (action.SequenceEqual(known))
+                return kind;
+        }
+        var found = ChannelScope.KindOf(action);
+        if (_byText.Count < MaxRememberedText)
+            _byText.Add((action.ToString(), found));
+        return found;
     }
 }
 
@@ -141,11 +180,14 @@ public sealed class DestinationNames
     // What a bare lower-case host name is made of: such a value is its own host, url or not.
     private static readonly SearchValues<char> BareHostChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789.-_");
 
+    // URLs given as characters, for the rows a reader hands over unparsed: looked up by their text.
+    private readonly Dictionary<string, string> _hostsByText = new(StringComparer.Ordinal);
+
     public string Normalize(string value, bool isUrl)
     {
         // Most names come as bare lower-case hosts (Defender's RemoteUrl usually is one): nothing
         // to parse, and no lookup in a table of every distinct value (a cache miss per event).
-        if (value.Length > 0 && value[^1] != '.' && !value.AsSpan().ContainsAnyExcept(BareHostChars))
+        if (IsBareHost(value))
             return value;
         if (_hosts.TryGetValue(value, out var host))
             return host;
@@ -155,6 +197,23 @@ public sealed class DestinationNames
             _hosts[value] = host;
         return host;
     }
+
+    /// <summary>As <see cref="Normalize"/> for a URL given as characters: the characters themselves when they are a bare lower-case host.</summary>
+    public ReadOnlySpan<char> UrlHost(ReadOnlySpan<char> url)
+    {
+        if (IsBareHost(url))
+            return url;
+        var lookup = _hostsByText.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(url, out var host))
+            return host;
+        host = UrlHost(url.ToString());
+        if (_hostsByText.Count < MaxRemembered)
+            lookup[url] = host;
+        return host;
+    }
+
+    private static bool IsBareHost(ReadOnlySpan<char> value) =>
+        value.Length > 0 && value[^1] != '.' && !value.ContainsAnyExcept(BareHostChars);
 
     /// <summary>The host of a URL as Defender writes RemoteUrl: a bare name, host:port, or scheme://host[:port]/path.</summary>
     internal static string UrlHost(string url)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Cadence.Sources.Internals;
 using Cadence.Telemetry;
 
 namespace Cadence.Channels;
@@ -161,6 +162,42 @@ public sealed class ChannelSeries
 
     internal void AddInspection(in NetworkEvent e, ChannelLimits limits) => Describe(e, limits);
 
+    /// <summary>
+    /// Adds an event with no HTTP or TLS details, as <see cref="AddConnection"/>, <see cref="AddFailure"/>
+    /// or <see cref="AddInspection"/> would for its role, from the characters a reader holds: a
+    /// string is made only for an address or command line new to the channel.
+    /// </summary>
+    /// <param name="addresses">Where addresses new to the channel are interned.</param>
+    /// <param name="commandLines">Where command lines new to the channel are interned (the process analytic remembers its verdicts per instance).</param>
+    internal void AddPlain(ChannelRole role, in PlainEvent e, HashedStrings addresses, HashedStrings commandLines, ChannelLimits limits)
+    {
+        if (e.Ticks < FirstTicks)
+        {
+            FirstTicks = e.Ticks;
+            FirstEvidence = e.Provenance;
+        }
+        LastTicks = Math.Max(LastTicks, e.Ticks);
+        AddRemoteIP(e.RemoteIP, null, addresses, limits);
+        AddRemotePort(e.RemotePort, limits);
+        if (!e.CommandLine.IsEmpty)
+            AddCommandLine(e.CommandLine, null, commandLines, limits);
+        if (role == ChannelRole.Failed)
+        {
+            Failed++;
+            return;
+        }
+        if (role != ChannelRole.Connection)
+            return;
+        if (Count >= limits.MaxConnections)
+        {
+            Overflow++;
+            return;
+        }
+        if (Count == Capacity)
+            Grow(limits);
+        Storage[Count++] = new ChannelConnection(e.Ticks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, -1, -1);
+    }
+
     private void Describe(in NetworkEvent e, ChannelLimits limits)
     {
         if (e.TimestampTicks < FirstTicks)
@@ -169,7 +206,7 @@ public sealed class ChannelSeries
             FirstEvidence = e.Provenance;
         }
         LastTicks = Math.Max(LastTicks, e.TimestampTicks);
-        AddRemoteIP(e.RemoteIP, limits);
+        AddRemoteIP(e.RemoteIP, e.RemoteIP, null, limits);
         AddRemotePort(e.RemotePort, limits);
         if (e.HttpMethod is not null || e.UserAgent is not null)
             (_details ??= new()).AddHttp(e, limits);
@@ -180,19 +217,20 @@ public sealed class ChannelSeries
         if (!string.IsNullOrEmpty(e.Ja3s))
             (_details ??= new()).AddJa3s(e.Ja3s, limits);
         if (!string.IsNullOrEmpty(e.ProcessCommandLine))
-            AddCommandLine(e.ProcessCommandLine, limits);
+            AddCommandLine(e.ProcessCommandLine, e.ProcessCommandLine, null, limits);
     }
 
-    private void AddCommandLine(string commandLine, ChannelLimits limits)
+    /// <param name="instance">The value as a string when the caller has one (interned by a reader), else null and it is made from <paramref name="interned"/>.</param>
+    private void AddCommandLine(ReadOnlySpan<char> commandLine, string? instance, HashedStrings? interned, ChannelLimits limits)
     {
         // Interned by the readers: a reference check settles the common case without comparing text.
-        if (ReferenceEquals(commandLine, _commandLine))
+        if (_commandLine is not null && (ReferenceEquals(instance, _commandLine) || commandLine.SequenceEqual(_commandLine)))
             return;
         if (_commandLine is null)
         {
             if (limits.MaxCommandLines > 0)
             {
-                _commandLine = commandLine;
+                _commandLine = instance ?? interned!.Intern(commandLine);
                 _commandLineCount = 1;
             }
             return;
@@ -201,7 +239,7 @@ public sealed class ChannelSeries
             return;
         foreach (var seen in CommandLines)
         {
-            if (string.Equals(seen, commandLine, StringComparison.Ordinal))
+            if (commandLine.SequenceEqual(seen))
                 return;
         }
         if (_commandLines is null)
@@ -209,27 +247,28 @@ public sealed class ChannelSeries
             _commandLines = new string[limits.MaxCommandLines];
             _commandLines[0] = _commandLine;
         }
-        _commandLines[_commandLineCount++] = commandLine;
+        _commandLines[_commandLineCount++] = instance ?? interned!.Intern(commandLine);
     }
 
-    private void AddRemoteIP(string ip, ChannelLimits limits)
+    /// <param name="instance">The address as a string when the caller has one (interned by a reader), else null and it is interned in <paramref name="interned"/> when new to the channel.</param>
+    private void AddRemoteIP(ReadOnlySpan<char> ip, string? instance, HashedStrings? interned, ChannelLimits limits)
     {
         // Interned by the readers: a reference check settles the common case without hashing.
-        if (ip.Length == 0 || ReferenceEquals(ip, _remoteIP))
+        if (ip.IsEmpty || (instance is not null && ReferenceEquals(instance, _remoteIP)))
             return;
         if (_remoteIP is null)
         {
-            _remoteIP = ip;
+            _remoteIP = instance ?? interned!.Intern(ip);
             return;
         }
         if (_remoteIPs is null)
         {
-            if (string.Equals(ip, _remoteIP, StringComparison.Ordinal))
+            if (ip.SequenceEqual(_remoteIP))
                 return;
             _remoteIPs = new(StringComparer.Ordinal) { _remoteIP };
         }
-        if (_remoteIPs.Count < limits.MaxDistinct)
-            _remoteIPs.Add(ip);
+        if (_remoteIPs.Count < limits.MaxDistinct && !_remoteIPs.GetAlternateLookup<ReadOnlySpan<char>>().Contains(ip))
+            _remoteIPs.Add(instance ?? interned!.Intern(ip));
     }
 
     private void AddRemotePort(int port, ChannelLimits limits)
@@ -323,6 +362,23 @@ public sealed class ChannelSeries
                 Ja3s.Add(ja3s);
         }
     }
+}
+
+/// <summary>
+/// An event with no HTTP or TLS details as a reader holds it (see <see cref="ChannelSeries.AddPlain"/>):
+/// spans valid only during the call.
+/// </summary>
+internal readonly ref struct PlainEvent
+{
+    public required long Ticks { get; init; }
+    public required long? SentBytes { get; init; }
+    public required long? ReceivedBytes { get; init; }
+    public required ReadOnlySpan<char> RemoteIP { get; init; }
+    public required int RemotePort { get; init; }
+
+    /// <summary>Empty when none was logged.</summary>
+    public required ReadOnlySpan<char> CommandLine { get; init; }
+    public required Provenance Provenance { get; init; }
 }
 
 /// <summary>Caps that keep a channel's memory bounded whatever the input holds.</summary>

@@ -75,6 +75,8 @@ internal sealed class DefenderRowMapper(DefenderSchema schema, StringPool pool, 
                 RemoteUrl = Value(row, DefenderColumn.RemoteUrl),
                 SentBytes = values.Sent,
                 ReceivedBytes = values.Received,
+                ProcessCommandLine = Value(row, DefenderColumn.InitiatingProcessCommandLine),
+                Provenance = new Provenance(input, line),
             });
             return true;
         }

@@ -1,3 +1,5 @@
+using Cadence.Telemetry;
+
 namespace Cadence.Sources.Internals;
 
 /// <summary>
@@ -19,6 +21,11 @@ internal readonly ref struct ConnectionSpans
     public required ReadOnlySpan<char> RemoteUrl { get; init; }
     public required long? SentBytes { get; init; }
     public required long? ReceivedBytes { get; init; }
+
+    /// <summary>Empty when the export has no command line for the row.</summary>
+    public required ReadOnlySpan<char> ProcessCommandLine { get; init; }
+
+    public required Provenance Provenance { get; init; }
 }
 
 /// <summary>

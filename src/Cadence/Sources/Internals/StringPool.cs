@@ -105,7 +105,10 @@ internal sealed class HashedStrings(CanonicalStrings canonical)
 
     public int Count { get; private set; }
 
-    public string Intern(ReadOnlySpan<char> value)
+    public string Intern(ReadOnlySpan<char> value) => Intern(value, out _);
+
+    /// <summary>As <see cref="Intern(ReadOnlySpan{char})"/>; <paramref name="isNew"/> is false when this table already held the value.</summary>
+    public string Intern(ReadOnlySpan<char> value, out bool isNew)
     {
         var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(value), _seed);
         var entries = _entries;
@@ -114,12 +117,18 @@ internal sealed class HashedStrings(CanonicalStrings canonical)
         {
             ref var entry = ref entries[i];
             if (entry.Value is null)
+            {
+                isNew = true;
                 return Add(ref entry, hash, value);
+            }
             // Equal 64-bit keyed hashes and lengths are taken as equal values without reading the
             // stored string (a cache miss per lookup, measured): two distinct values collide with
             // probability about n / 2^64, under 1e-13 for a million distinct values.
             if (entry.Hash == hash && entry.Length == value.Length)
+            {
+                isNew = false;
                 return entry.Value;
+            }
         }
     }
 
