@@ -114,6 +114,7 @@ internal static class HuntVerb
             var options = new HuntOptions(parseResult.GetValue(paths)!, tuning, asOfValue, windowValue, parseResult.GetValue(strict))
             {
                 Scoring = parseResult.GetValue(scoring),
+                MinSeverity = parseResult.GetValue(minSeverity),
             };
             return Run(context, options, parseResult.GetValue(format), parseResult.GetValue(output), parseResult.GetValue(minSeverity), parseResult.GetValue(showSuppressed));
         });

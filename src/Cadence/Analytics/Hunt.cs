@@ -31,6 +31,12 @@ public sealed record HuntOptions(IReadOnlyList<string> Paths, TuningFile Tuning,
     public BeaconScoring Scoring { get; init; } = BeaconScoring.Cadence;
 
     public int DegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The lowest severity the caller keeps. Findings the policy cannot lift to it are counted,
+    /// not built (<see cref="HuntContext.BuildFrom"/>); the default keeps every finding.
+    /// </summary>
+    public Severity MinSeverity { get; init; } = Severity.Info;
 }
 
 /// <summary>An analytic that did not run, or ran blind on some inputs, and why.</summary>
@@ -44,7 +50,11 @@ public sealed record HuntResult(
     ChannelSet Channels,
     bool AsOfFromData,
     IReadOnlyList<SkippedAnalytic> Skipped,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Findings scored below what the run keeps, counted and not built, by severity as scored (before policy).</summary>
+    public IReadOnlyList<long> UnbuiltBySeverity { get; init; } = new long[Enum.GetValues<Severity>().Length];
+}
 
 /// <summary>
 /// The pipeline for Cadence's own analytics: read every input once, group into channels on the
@@ -72,7 +82,12 @@ public static class Hunt
         reader.ReadInto(options.Paths, grouping);
         var channels = grouping.Complete(log.LatestEventTicks);
 
-        var context = new HuntContext(channels, options.Tuning) { InputFields = [.. log.Inputs.Select(i => i.Provides)] };
+        var context = new HuntContext(channels, options.Tuning)
+        {
+            InputFields = [.. log.Inputs.Select(i => i.Provides)],
+            // The policy raises only findings at low or above: below low, only what the caller keeps is built.
+            BuildFrom = options.MinSeverity < Severity.Low ? options.MinSeverity : Severity.Low,
+        };
         var skipped = new List<SkippedAnalytic>();
         var raw = new List<Finding>();
         foreach (var analytic in AnalyticsFor(options.Scoring))
@@ -84,7 +99,10 @@ public static class Hunt
         }
 
         var outcome = FindingPolicy.Apply(raw, context);
-        return new HuntResult(outcome.Findings, outcome.Suppressed, log, channels, options.AsOf is null, skipped, stopwatch.Elapsed);
+        return new HuntResult(outcome.Findings, outcome.Suppressed, log, channels, options.AsOf is null, skipped, stopwatch.Elapsed)
+        {
+            UnbuiltBySeverity = context.UnbuiltBySeverity,
+        };
     }
 
     /// <summary>

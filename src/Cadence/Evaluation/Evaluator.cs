@@ -40,8 +40,8 @@ public static class Evaluator
 
     public static EvaluationReport Run(EvaluationOptions options)
     {
-        var cadence = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window));
-        var rita = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { Scoring = BeaconScoring.Rita });
+        var cadence = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { MinSeverity = options.AlertAt });
+        var rita = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { Scoring = BeaconScoring.Rita, MinSeverity = options.AlertAt });
         var seed = SeedHunt.Run(new SeedHuntOptions(options.Paths, options.AsOf, options.Window));
         var channels = cadence.Channels.Channels.Count;
 

@@ -54,7 +54,7 @@ public sealed record Finding
     public Prevalence Prevalence { get; init; }
 
     /// <summary>Each component of the score by name; null where it could not be computed (and a reason says why).</summary>
-    public IReadOnlyDictionary<string, double?> SubScores { get; init; } = new Dictionary<string, double?>();
+    public IReadOnlyDictionary<string, double?> SubScores { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, double?>.Empty;
 
     public IReadOnlyList<string> Reasons { get; init; } = [];
 

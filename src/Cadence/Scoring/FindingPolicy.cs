@@ -35,8 +35,10 @@ public static class FindingPolicy
         }
         var fleetPeriods = findings
             .Where(f => f.Analytic == BeaconAnalytic.AnalyticName && f.PeriodSeconds is not null)
+            .Select(f => (f.Destination, PeriodSeconds: f.PeriodSeconds!.Value))
+            .Concat(context.UnbuiltPeriods)
             .GroupBy(f => f.Destination, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => Median(g.Select(f => f.PeriodSeconds!.Value)), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => Median(g.Select(f => f.PeriodSeconds)), StringComparer.Ordinal);
 
         // A run's findings share a few thousand destinations, addresses and processes: each
         // indicator and allowlist lookup (an address parse, a scan of the entries) is made once

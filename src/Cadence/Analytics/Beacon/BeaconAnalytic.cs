@@ -38,6 +38,10 @@ public sealed class BeaconAnalytic : IChannelAnalytic
             var assessment = BeaconScorer.Assess(ticks, anySize ? sizes : [], parameters);
             if (!assessment.Scored)
                 return;
+            var severity = tuning.Severity.Classify(assessment.Score);
+            var period = Math.Round(assessment.PeriodSeconds, 3);
+            if (!context.Builds(severity, key, series, period))
+                return;
             var reasons = new List<string>(assessment.Reasons);
             if (series.Overflow > 0)
                 reasons.Add($"{series.Overflow:N0} more connections than the {series.Count:N0} timed (a strobe)");
@@ -45,9 +49,9 @@ public sealed class BeaconAnalytic : IChannelAnalytic
                 reasons.Add($"{series.Failed:N0} failed attempts, not timed");
             if (series.RemoteIPs.Count > 1)
                 reasons.Add($"reached over {series.RemoteIPs.Count} addresses (one name: CDN or rotating infrastructure)");
-            findings[i] = HuntContext.Describe(key, series, Name, assessment.Score, tuning.Severity.Classify(assessment.Score), context.PrevalenceOf(key.Destination)) with
+            findings[i] = HuntContext.Describe(key, series, Name, assessment.Score, severity, context.PrevalenceOf(key.Destination)) with
             {
-                PeriodSeconds = Math.Round(assessment.PeriodSeconds, 3),
+                PeriodSeconds = period,
                 Jitter = Math.Round(assessment.Jitter, 3),
                 SubScores = new Dictionary<string, double?>
                 {

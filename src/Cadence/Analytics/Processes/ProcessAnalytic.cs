@@ -119,7 +119,7 @@ public sealed class ProcessAnalytic : IChannelAnalytic
             if (!listed && !AnyMatches(series.CommandLines))
                 continue;
             var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, [.. series.CommandLines]), tuning.SuspiciousProcesses, Match);
-            if (assessment is null)
+            if (assessment is null || !context.Builds(assessment.Severity, key, series))
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with
             {

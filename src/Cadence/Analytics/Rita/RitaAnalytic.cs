@@ -42,7 +42,7 @@ public sealed class RitaAnalytic : IChannelAnalytic
                 bytesKnown &= bytes[c] >= 0;
             }
             var score = RitaBeaconScore.Score(seconds, bytesKnown ? bytes : [], window);
-            if (!score.Scored)
+            if (!score.Scored || !context.Builds(score.Severity, key, series))
                 return;
             var reasons = new List<string>
             {

@@ -49,7 +49,7 @@ public sealed class LongConnectionAnalytic : IChannelAnalytic
             // only in the channel's running total (which may reach back before the window).
             if (series.Overflow > 0)
                 total = TimeSpan.FromTicks(Math.Max(total.Ticks, series.DurationTicksTotal));
-            if (tiers.Classify(total) is not { } severity)
+            if (tiers.Classify(total) is not { } severity || !context.Builds(severity, key, series))
                 continue;
             var prevalence = context.PrevalenceOf(key.Destination);
             findings.Add(HuntContext.Describe(key, series, Name, Score(total, tiers), severity, prevalence) with

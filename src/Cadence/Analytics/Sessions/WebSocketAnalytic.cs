@@ -31,7 +31,7 @@ public sealed class WebSocketAnalytic : IChannelAnalytic
                 continue;
             var prevalence = context.PrevalenceOf(key.Destination);
             var assessment = Assess(series.WebSocketUpgrades, Rarity.Of(prevalence, context.Tuning.Prevalence), prevalence);
-            if (assessment.Severity is not { } severity)
+            if (assessment.Severity is not { } severity || !context.Builds(severity, key, series))
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, severity, prevalence) with
             {

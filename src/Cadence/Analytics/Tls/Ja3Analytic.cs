@@ -85,7 +85,7 @@ public sealed class Ja3Analytic : IChannelAnalytic
                 series.Ja3.Count,
                 series.Ja3Handshakes);
             var assessment = Assess(evidence, tuning);
-            if (assessment.Severity is not { } severity)
+            if (assessment.Severity is not { } severity || !context.Builds(severity, key, series))
                 continue;
             findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, severity, prevalence) with
             {

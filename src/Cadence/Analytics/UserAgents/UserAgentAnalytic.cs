@@ -37,7 +37,7 @@ public sealed class UserAgentAnalytic : IChannelAnalytic
             var (key, series, inWindow) = candidates[i];
             var observation = new UserAgentObservation(key.Process, inWindow, series.HttpEvents, series.MissingUserAgent, missingIsMeaningful);
             var assessment = UserAgentScorer.Assess(observation, known, context.Tuning.Browsers, agent => usage?.IsRare(agent, key) ?? false);
-            if (assessment is null)
+            if (assessment is null || !context.Builds(assessment.Severity, key, series))
                 return;
             findings[i] = HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with
             {

@@ -67,6 +67,9 @@ public sealed record KnownBad
     /// <summary>Known-bad TLS client fingerprints: the shipped known-bad-ja3.csv and the entries of <see cref="Ja3Files"/>.</summary>
     public KnownBadJa3 Ja3 { get; init; } = KnownBadJa3.Shipped;
 
+    /// <summary>True when the file lists no domain and no address: nothing can match.</summary>
+    public bool IsEmpty => _domainIndex.Count == 0 && _addressIndex.Count == 0 && _networks.Count == 0;
+
     /// <summary>True when <paramref name="destination"/> (a host name, or an address) or <paramref name="ip"/> is an indicator.</summary>
     public bool Matches(string? destination, string? ip) => Match(destination, ip) is not null;
 
