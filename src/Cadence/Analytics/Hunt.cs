@@ -82,21 +82,27 @@ public static class Hunt
         reader.ReadInto(options.Paths, grouping);
         var channels = grouping.Complete(log.LatestEventTicks);
 
-        var context = new HuntContext(channels, options.Tuning)
+        var context = new HuntContext(channels, options.Tuning, options.DegreeOfParallelism)
         {
             InputFields = [.. log.Inputs.Select(i => i.Provides)],
             // The policy raises only findings at low or above: below low, only what the caller keeps is built.
             BuildFrom = options.MinSeverity < Severity.Low ? options.MinSeverity : Severity.Low,
         };
+        var analytics = AnalyticsFor(options.Scoring);
         var skipped = new List<SkippedAnalytic>();
-        var raw = new List<Finding>();
-        foreach (var analytic in AnalyticsFor(options.Scoring))
+        foreach (var analytic in analytics)
         {
             var blind = log.Inputs.Where(i => i.EventsRead > 0 && (FieldsOf(i, log) & analytic.Requires) != analytic.Requires).ToList();
             foreach (var input in blind)
                 skipped.Add(new SkippedAnalytic(analytic.Name, $"{input.Input.DisplayName} ({input.Format}) lacks {analytic.Requires & ~FieldsOf(input, log)}"));
-            raw.AddRange(analytic.Evaluate(context));
         }
+        // The analytics only read the channels and the context, so they run side by side: most
+        // walk every channel on one thread, and one after another they left a core idle for
+        // about a tenth of a 1M-row run. Their findings are joined in the analytics' order.
+        var byAnalytic = new IReadOnlyList<Finding>[analytics.Count];
+        Parallel.For(0, analytics.Count, new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism },
+            i => byAnalytic[i] = analytics[i].Evaluate(context));
+        var raw = byAnalytic.SelectMany(f => f).ToList();
 
         var outcome = FindingPolicy.Apply(raw, context);
         return new HuntResult(outcome.Findings, outcome.Suppressed, log, channels, options.AsOf is null, skipped, stopwatch.Elapsed)

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Cadence.Channels;
 using Cadence.Scoring;
 using Cadence.Scoring.Tuning;
@@ -22,41 +21,14 @@ public interface IChannelAnalytic
 /// <summary>What every analytic of a run sees: the channels, the tuning, and fleet-wide counts.</summary>
 public sealed class HuntContext
 {
-    public HuntContext(ChannelSet channels, TuningFile tuning)
+    public HuntContext(ChannelSet channels, TuningFile tuning, int degreeOfParallelism = 0)
     {
         Channels = channels;
         Tuning = tuning;
-        // Count each (destination, device) pair once, as a pair of small numbers: one set of
-        // pairs, not a set per destination (a fleet's export has a hundred thousand destinations,
-        // most reached by one device), and no string hashed more than twice per channel.
-        var destinations = new Dictionary<string, int>(StringComparer.Ordinal);
-        var devices = new Dictionary<string, int>(StringComparer.Ordinal);
-        var counts = new List<int>();
-        var pairs = new HashSet<long>(channels.Channels.Count);
-        foreach (var (key, _) in channels.Channels)
-        {
-            ref var destination = ref CollectionsMarshal.GetValueRefOrAddDefault(destinations, key.Destination, out var known);
-            if (!known)
-            {
-                destination = counts.Count;
-                counts.Add(0);
-            }
-            ref var device = ref CollectionsMarshal.GetValueRefOrAddDefault(devices, key.Device, out known);
-            if (!known)
-                device = devices.Count - 1;
-            // Multiplied by an odd constant (a bijection): a long hashes as its halves XORed, and
-            // small destination and device numbers side by side would collide in droves.
-            if (pairs.Add((((long)destination << 32) | (uint)device) * PairMix))
-                counts[destination]++;
-        }
-        _devicesByDestination = new Dictionary<string, int>(destinations.Count, StringComparer.Ordinal);
-        foreach (var (name, index) in destinations)
-            _devicesByDestination[name] = counts[index];
+        _devicesByDestination = new DevicesByDestination(channels.Channels, degreeOfParallelism > 0 ? degreeOfParallelism : Environment.ProcessorCount);
     }
 
-    private const long PairMix = unchecked((long)0x9E3779B97F4A7C15);
-
-    private readonly Dictionary<string, int> _devicesByDestination;
+    private readonly DevicesByDestination _devicesByDestination;
 
     public ChannelSet Channels { get; }
 
@@ -126,7 +98,7 @@ public sealed class HuntContext
     }
 
     public Prevalence PrevalenceOf(string destination) =>
-        new(_devicesByDestination.GetValueOrDefault(destination), FleetDevices);
+        new(_devicesByDestination.Of(destination), FleetDevices);
 
     /// <summary>The channel's connections in the window, first and last seen, byte totals: what every finding reports.</summary>
     public static Finding Describe(ChannelKey key, ChannelSeries series, string analytic, double score, Severity severity, Prevalence prevalence)
