@@ -20,14 +20,21 @@ public sealed class BeaconAnalytic : IChannelAnalytic
     {
         var tuning = context.Tuning;
         var parameters = new BeaconParameters(tuning.Beacon.MinConnections, tuning.Beacon.DuplicateGap, TimeSpan.FromTicks(context.Channels.WindowTicks));
-        var candidates = context.Channels.Channels.Where(kv => kv.Value.Count >= parameters.MinCheckIns).ToArray();
-        var findings = new Finding?[candidates.Length];
-        Parallel.For(0, candidates.Length, i =>
+        // A walk over the table's array: LINQ over it goes through the dictionary interface's
+        // enumerator, about 2 % of an all-analytics run on a 200k-channel export (perf).
+        var candidates = new List<KeyValuePair<ChannelKey, ChannelSeries>>();
+        foreach (var channel in context.Channels.Channels.All)
+        {
+            if (channel.Value.Count >= parameters.MinCheckIns)
+                candidates.Add(channel);
+        }
+        var findings = new Finding?[candidates.Count];
+        Parallel.For(0, candidates.Count, () => new ColumnBuffers(), (i, _, buffers) =>
         {
             var (key, series) = candidates[i];
             var connections = series.Connections;
-            var ticks = new long[connections.Length];
-            var sizes = new long[connections.Length];
+            var ticks = buffers.Ticks(connections.Length);
+            var sizes = buffers.Sizes(connections.Length);
             var anySize = false;
             for (var c = 0; c < connections.Length; c++)
             {
@@ -35,34 +42,70 @@ public sealed class BeaconAnalytic : IChannelAnalytic
                 sizes[c] = connections[c].SentBytes;
                 anySize |= sizes[c] >= 0;
             }
-            var assessment = BeaconScorer.Assess(ticks, anySize ? sizes : [], parameters);
-            if (!assessment.Scored)
-                return;
-            var severity = tuning.Severity.Classify(assessment.Score);
-            var period = Math.Round(assessment.PeriodSeconds, 3);
-            if (!context.Builds(severity, key, series, period))
-                return;
-            var reasons = new List<string>(assessment.Reasons);
-            if (series.Overflow > 0)
-                reasons.Add($"{series.Overflow:N0} more connections than the {series.Count:N0} timed (a strobe)");
-            if (series.Failed > 0)
-                reasons.Add($"{series.Failed:N0} failed attempts, not timed");
-            if (series.RemoteIPs.Count > 1)
-                reasons.Add($"reached over {series.RemoteIPs.Count} addresses (one name: CDN or rotating infrastructure)");
-            findings[i] = HuntContext.Describe(key, series, Name, assessment.Score, severity, context.PrevalenceOf(key.Destination)) with
-            {
-                PeriodSeconds = period,
-                Jitter = Math.Round(assessment.Jitter, 3),
-                SubScores = new Dictionary<string, double?>
-                {
-                    ["regularity"] = assessment.Regularity,
-                    ["dataSize"] = assessment.SizeConsistency,
-                    ["persistence"] = assessment.Persistence,
-                    ["support"] = assessment.Support,
-                },
-                Reasons = reasons,
-            };
-        });
+            findings[i] = Score(context, key, series, ticks, anySize ? sizes : [], parameters);
+            return buffers;
+        }, _ => { });
         return [.. findings.OfType<Finding>()];
+    }
+
+    /// <summary>The channel's finding; null when it is not scored, or scored below what the run builds.</summary>
+    private Finding? Score(HuntContext context, ChannelKey key, ChannelSeries series, ReadOnlySpan<long> ticks, ReadOnlySpan<long> sizes,
+        BeaconParameters parameters)
+    {
+        var tuning = context.Tuning;
+        var assessment = BeaconScorer.Assess(ticks, sizes, parameters);
+        if (!assessment.Scored)
+            return null;
+        var severity = tuning.Severity.Classify(assessment.Score);
+        var period = Math.Round(assessment.PeriodSeconds, 3);
+        if (!context.Builds(severity, key, series, period))
+            return null;
+        var reasons = new List<string>(assessment.Reasons);
+        if (series.Overflow > 0)
+            reasons.Add($"{series.Overflow:N0} more connections than the {series.Count:N0} timed (a strobe)");
+        if (series.Failed > 0)
+            reasons.Add($"{series.Failed:N0} failed attempts, not timed");
+        if (series.RemoteIPs.Count > 1)
+            reasons.Add($"reached over {series.RemoteIPs.Count} addresses (one name: CDN or rotating infrastructure)");
+        return HuntContext.Describe(key, series, Name, assessment.Score, severity, context.PrevalenceOf(key.Destination)) with
+        {
+            PeriodSeconds = period,
+            Jitter = Math.Round(assessment.Jitter, 3),
+            SubScores = new Dictionary<string, double?>
+            {
+                ["regularity"] = assessment.Regularity,
+                ["dataSize"] = assessment.SizeConsistency,
+                ["persistence"] = assessment.Persistence,
+                ["support"] = assessment.Support,
+            },
+            Reasons = reasons,
+        };
+    }
+
+    /// <summary>A thread's timestamp and size columns, reused from channel to channel.</summary>
+    private sealed class ColumnBuffers
+    {
+        private long[] _ticks = [];
+        private long[] _sizes = [];
+
+        public Span<long> Ticks(int length)
+        {
+            Reserve(length);
+            return _ticks.AsSpan(0, length);
+        }
+
+        public Span<long> Sizes(int length)
+        {
+            Reserve(length);
+            return _sizes.AsSpan(0, length);
+        }
+
+        private void Reserve(int length)
+        {
+            if (_ticks.Length >= length)
+                return;
+            _ticks = new long[Math.Max(length, _ticks.Length * 2)];
+            _sizes = new long[_ticks.Length];
+        }
     }
 }

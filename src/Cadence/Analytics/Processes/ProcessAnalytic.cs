@@ -1,3 +1,4 @@
+using Cadence.Channels;
 using Cadence.Scoring;
 using Cadence.Scoring.Tuning;
 using Cadence.Telemetry;
@@ -85,20 +86,61 @@ public sealed class ProcessAnalytic : IChannelAnalytic
 
     public IReadOnlyList<Finding> Evaluate(HuntContext context)
     {
-        var tuning = context.Tuning;
-        var findings = new List<Finding>();
-        // A fleet's channels share a few thousand command lines and processes, and the readers
-        // intern them: each verdict is remembered per string instance, so a channel's lookup
-        // hashes a reference, not the text (the case-insensitive scan over every entry was once
-        // the analytic's whole cost; hashing each long command line again was the next).
-        var matched = new Dictionary<string, SuspiciousCommandLine?>(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
-        SuspiciousCommandLine? Match(string commandLine)
+        var channels = context.Channels.Channels;
+        var findings = new Finding?[channels.Count];
+        // This loop runs over every channel of the fleet, on every core, each thread with its
+        // own verdict caches.
+        Parallel.For(0, channels.Count, () => new Verdicts(context.Tuning), (i, _, verdicts) =>
         {
-            if (!matched.TryGetValue(commandLine, out var entry))
-                matched[commandLine] = entry = tuning.SuspiciousCommandLines.Match(commandLine);
+            var (key, series) = channels.All[i];
+            findings[i] = Assess(context, key, series, verdicts);
+            return verdicts;
+        }, _ => { });
+        return [.. findings.OfType<Finding>()];
+    }
+
+    private Finding? Assess(HuntContext context, ChannelKey key, ChannelSeries series, Verdicts verdicts)
+    {
+        if (key.Process.Length == 0)
+            return null;
+        // Most channels belong to ordinary processes with ordinary command lines: settle those
+        // without building an assessment.
+        if (!verdicts.IsListed(key.Process) && !verdicts.AnyMatches(series.CommandLines))
+            return null;
+        var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, [.. series.CommandLines]), context.Tuning.SuspiciousProcesses, verdicts.Match);
+        if (assessment is null || !context.Builds(assessment.Severity, key, series))
+            return null;
+        return HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with
+        {
+            SubScores = new Dictionary<string, double?>
+            {
+                ["process"] = assessment.Process is null ? 0 : ProcessScorer.ProcessWeight,
+                ["commandLine"] = series.CommandLines.IsEmpty ? null : assessment.CommandLines.Count > 0 ? ProcessScorer.CommandLineWeight : 0,
+            },
+            Reasons = assessment.Reasons,
+        };
+    }
+
+    /// <summary>
+    /// One thread's verdicts on the processes and command lines it has seen. A fleet's channels
+    /// share a few thousand command lines and processes, and the readers intern them: each
+    /// verdict is remembered per string instance, so a channel's lookup hashes a reference, not
+    /// the text (the case-insensitive scan over every entry was once the analytic's whole cost;
+    /// hashing each long command line again was the next).
+    /// </summary>
+    private sealed class Verdicts(TuningFile tuning)
+    {
+        private readonly Dictionary<string, SuspiciousCommandLine?> _commandLines = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
+        private readonly Dictionary<string, bool> _processes = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
+
+        public SuspiciousCommandLine? Match(string commandLine)
+        {
+            if (!_commandLines.TryGetValue(commandLine, out var entry))
+                _commandLines[commandLine] = entry = tuning.SuspiciousCommandLines.Match(commandLine);
             return entry;
         }
-        bool AnyMatches(ReadOnlySpan<string> commandLines)
+
+        public bool AnyMatches(ReadOnlySpan<string> commandLines)
         {
             foreach (var commandLine in commandLines)
             {
@@ -107,30 +149,12 @@ public sealed class ProcessAnalytic : IChannelAnalytic
             }
             return false;
         }
-        var suspicious = new Dictionary<string, bool>(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
-        foreach (var (key, series) in context.Channels.Channels)
+
+        public bool IsListed(string process)
         {
-            if (key.Process.Length == 0)
-                continue;
-            // Most channels belong to ordinary processes with ordinary command lines: settle those
-            // without building an assessment (this loop runs over every channel of the fleet).
-            if (!suspicious.TryGetValue(key.Process, out var listed))
-                suspicious[key.Process] = listed = tuning.SuspiciousProcesses.Match(key.Process) is not null;
-            if (!listed && !AnyMatches(series.CommandLines))
-                continue;
-            var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, [.. series.CommandLines]), tuning.SuspiciousProcesses, Match);
-            if (assessment is null || !context.Builds(assessment.Severity, key, series))
-                continue;
-            findings.Add(HuntContext.Describe(key, series, Name, assessment.Score, assessment.Severity, context.PrevalenceOf(key.Destination)) with
-            {
-                SubScores = new Dictionary<string, double?>
-                {
-                    ["process"] = assessment.Process is null ? 0 : ProcessScorer.ProcessWeight,
-                    ["commandLine"] = series.CommandLines.IsEmpty ? null : assessment.CommandLines.Count > 0 ? ProcessScorer.CommandLineWeight : 0,
-                },
-                Reasons = assessment.Reasons,
-            });
+            if (!_processes.TryGetValue(process, out var listed))
+                _processes[process] = listed = tuning.SuspiciousProcesses.Match(process) is not null;
+            return listed;
         }
-        return findings;
     }
 }

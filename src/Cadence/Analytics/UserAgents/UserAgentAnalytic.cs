@@ -24,10 +24,14 @@ public sealed class UserAgentAnalytic : IChannelAnalytic
     {
         var known = KnownUserAgents.With(context.Tuning.KnownBad.UserAgents);
         var set = context.Channels;
-        var agents = set.Channels
-            .Where(kv => kv.Value.UserAgents.Count > 0 || kv.Value.MissingUserAgent > 0)
-            .Select(kv => (kv.Key, kv.Value, Agents: InWindow(kv.Value, set.WindowStartTicks, set.AsOfTicks)))
-            .ToArray();
+        // A walk over the table's array, not LINQ through the dictionary interface: most channels carry no HTTP details.
+        var withAgents = new List<(ChannelKey Key, ChannelSeries Value, IReadOnlyDictionary<string, int> Agents)>();
+        foreach (var (key, series) in set.Channels.All)
+        {
+            if (series.UserAgents.Count > 0 || series.MissingUserAgent > 0)
+                withAgents.Add((key, series, InWindow(series, set.WindowStartTicks, set.AsOfTicks)));
+        }
+        var agents = withAgents.ToArray();
         var usage = context.FleetDevices >= MinFleetDevicesForRare ? UserAgentUsage.Of(agents.Select(c => (c.Key, c.Agents))) : null;
         var missingIsMeaningful = MissingIsMeaningful(context.InputFields);
         var candidates = agents.Where(c => c.Agents.Count > 0 || c.Value.MissingUserAgent > 0).ToArray();
