@@ -19,6 +19,14 @@ public static class FindingPolicy
     // other channels beacons "at the same cadence" as them.
     private const double SameCadence = 0.25;
 
+    // From this many beacon findings on one destination the fleet's own spread of periods is
+    // known: software that schedules itself loosely (Windows Update every 1-4 h, log-normal)
+    // puts each device's period anywhere in a wide band around the median, and a device at the
+    // edge of that band is still at the fleet's cadence. Ten keeps the 10th and 90th
+    // percentiles from being the extremes, so one outlier (an implant on a common name) cannot
+    // set the band it is measured against.
+    private const int FleetSpreadFrom = 10;
+
     public static PolicyOutcome Apply(IReadOnlyList<Finding> findings, HuntContext context)
     {
         var tuning = context.Tuning;
@@ -38,7 +46,7 @@ public static class FindingPolicy
             .Select(f => (f.Destination, PeriodSeconds: f.PeriodSeconds!.Value))
             .Concat(context.UnbuiltPeriods)
             .GroupBy(f => f.Destination, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => Median(g.Select(f => f.PeriodSeconds)), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(f => f.PeriodSeconds).Order().ToArray(), StringComparer.Ordinal);
 
         // A run's findings share a few thousand destinations, addresses and processes: each
         // indicator and allowlist lookup (an address parse, a scan of the entries) is made once
@@ -148,12 +156,27 @@ public static class FindingPolicy
         }
     }
 
-    /// <summary>Non-beacon findings have no cadence: fleet-wide use alone makes them software.</summary>
-    private static bool SharesFleetCadence(Finding finding, Dictionary<string, double> fleetPeriods)
+    /// <summary>
+    /// True when the finding's period is the fleet's for its destination: within 25 % of the
+    /// median period of the destination's beacon findings, or, with at least
+    /// <see cref="FleetSpreadFrom"/> of them, inside their 10th to 90th percentile widened by the
+    /// same 25 %. Non-beacon findings have no cadence: fleet-wide use alone makes them software.
+    /// </summary>
+    /// <param name="fleetPeriods">Every beacon finding's period (built or not) by destination, sorted.</param>
+    internal static bool SharesFleetCadence(Finding finding, IReadOnlyDictionary<string, double[]> fleetPeriods)
     {
         if (finding.PeriodSeconds is not { } period)
             return true;
-        return fleetPeriods.TryGetValue(finding.Destination, out var fleet) && fleet > 0 && Math.Abs(period / fleet - 1) <= SameCadence;
+        if (!fleetPeriods.TryGetValue(finding.Destination, out var periods) || periods.Length == 0)
+            return false;
+        var median = Median(periods);
+        if (median > 0 && Math.Abs(period / median - 1) <= SameCadence)
+            return true;
+        if (periods.Length < FleetSpreadFrom)
+            return false;
+        var low = periods[(int)Math.Ceiling(0.10 * periods.Length) - 1];
+        var high = periods[(int)Math.Ceiling(0.90 * periods.Length) - 1];
+        return period >= low * (1 - SameCadence) && period <= high * (1 + SameCadence);
     }
 
     /// <summary>Strongest first; then by score, device, destination, analytic and process (one finding per channel and analytic, so no two tie).</summary>
@@ -172,9 +195,8 @@ public static class FindingPolicy
         return findings;
     }
 
-    private static double Median(IEnumerable<double> values)
+    private static double Median(double[] sorted)
     {
-        var sorted = values.Order().ToArray();
         return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

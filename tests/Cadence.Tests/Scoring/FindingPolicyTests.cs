@@ -64,6 +64,37 @@ public class FindingPolicyTests
     }
 
     [Fact]
+    public void Loosely_scheduled_fleet_software_is_at_the_fleets_cadence_anywhere_in_its_spread()
+    {
+        // Windows Update style: each device's period anywhere from about 5,000 to 9,000 s.
+        var context = Fleet(50, 40, "fe3cr.delivery.mp.microsoft.com");
+        var fleet = Enumerable.Range(0, 40).Select(d => Beacon(context, Severity.Medium, device: $"ws-{d}",
+            destination: "fe3cr.delivery.mp.microsoft.com", period: 5000 + 100 * d)).ToList();
+        var edge = fleet[^1];
+        Assert.True(edge.PeriodSeconds / 7000 > 1.25, "the edge device is more than 25 % from the median");
+        var implant = Beacon(context, Severity.Medium, device: "ws-3", process: "other.exe", destination: "fe3cr.delivery.mp.microsoft.com", period: 60);
+
+        var outcome = FindingPolicy.Apply([.. fleet, implant], context);
+
+        Assert.Equal(Severity.Info, outcome.Findings.Single(f => f.Device == edge.Device && f.Process == "beacon.exe").Severity);
+        Assert.Equal(Severity.Medium, outcome.Findings.Single(f => f.Process == "other.exe").Severity);
+    }
+
+    [Fact]
+    public void Below_ten_periods_only_the_median_says_what_the_fleets_cadence_is()
+    {
+        var context = Fleet(50, 40, "fe3cr.delivery.mp.microsoft.com");
+        var fleet = Enumerable.Range(0, 9).Select(d => Beacon(context, Severity.Medium, device: $"ws-{d}",
+            destination: "fe3cr.delivery.mp.microsoft.com", period: 5000 + 500 * d)).ToList();
+
+        var outcome = FindingPolicy.Apply(fleet, context);
+
+        // The median is 7,000 s: 9,000 is 29 % away and keeps its severity, 8,500 (21 %) is lowered.
+        Assert.Equal(Severity.Medium, outcome.Findings.Single(f => f.PeriodSeconds == 9000).Severity);
+        Assert.Equal(Severity.Info, outcome.Findings.Single(f => f.PeriodSeconds == 8500).Severity);
+    }
+
+    [Fact]
     public void A_known_bad_user_agent_to_a_common_site_is_not_lowered_as_fleet_software()
     {
         var context = Fleet(50, 40, "www.google.com");

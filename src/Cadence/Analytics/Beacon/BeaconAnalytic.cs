@@ -1,5 +1,6 @@
 using Cadence.Channels;
 using Cadence.Scoring;
+using Cadence.Scoring.Tuning;
 using Cadence.Telemetry;
 
 namespace Cadence.Analytics.Beacon;
@@ -57,17 +58,23 @@ public sealed class BeaconAnalytic : IChannelAnalytic
         if (!assessment.Scored)
             return null;
         var severity = tuning.Severity.Classify(assessment.Score);
+        var prevalence = context.PrevalenceOf(key.Destination);
+        var browserStack = BrowserStack(series, prevalence, tuning);
+        if (browserStack is not null)
+            severity = SeverityThresholds.Raise(severity, -tuning.Ja3.BrowserStackLower);
         var period = Math.Round(assessment.PeriodSeconds, 3);
         if (!context.Builds(severity, key, series, period))
             return null;
         var reasons = new List<string>(assessment.Reasons);
+        if (browserStack is not null)
+            reasons.Add(browserStack);
         if (series.Overflow > 0)
             reasons.Add($"{series.Overflow:N0} more connections than the {series.Count:N0} timed (a strobe)");
         if (series.Failed > 0)
             reasons.Add($"{series.Failed:N0} failed attempts, not timed");
         if (series.RemoteIPs.Count > 1)
             reasons.Add($"reached over {series.RemoteIPs.Count} addresses (one name: CDN or rotating infrastructure)");
-        return HuntContext.Describe(key, series, Name, assessment.Score, severity, context.PrevalenceOf(key.Destination)) with
+        return HuntContext.Describe(key, series, Name, assessment.Score, severity, prevalence) with
         {
             PeriodSeconds = period,
             Jitter = Math.Round(assessment.Jitter, 3),
@@ -80,6 +87,22 @@ public sealed class BeaconAnalytic : IChannelAnalytic
             },
             Reasons = reasons,
         };
+    }
+
+    /// <summary>
+    /// Why the channel is a browser's own traffic (<c>ja3.browser_stack_lower</c>): its handshakes
+    /// permute their JA3 as Chromium's TLS stack does, towards a destination that is not rare;
+    /// null otherwise. A rare destination keeps its severity: a browser extension or an implant
+    /// that mimics Chrome's ClientHello still beacons to a server few devices know.
+    /// </summary>
+    private static string? BrowserStack(ChannelSeries series, Prevalence prevalence, TuningFile tuning)
+    {
+        if (tuning.Ja3.BrowserStackLower == 0 || series.Ja3.Count < tuning.Ja3.RandomizingFingerprints)
+            return null;
+        var rarity = Rarity.Of(prevalence, tuning.Prevalence);
+        if (rarity is not (DestinationRarity.Ordinary or DestinationRarity.Common))
+            return null;
+        return $"lowered {tuning.Ja3.BrowserStackLower} step(s): a browser's own TLS stack ({series.Ja3.Count} JA3 permutations on this channel) towards a destination that is not rare ({Rarity.Describe(prevalence)}): a page refreshing itself or long polling, not an implant using the system's TLS";
     }
 
     /// <summary>A thread's timestamp and size columns, reused from channel to channel.</summary>

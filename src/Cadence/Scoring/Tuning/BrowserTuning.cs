@@ -52,7 +52,12 @@ public sealed record BrowserTuning(IReadOnlyList<string> Processes, IReadOnlyLis
 /// <param name="RandomizingProcesses">Browsers known to permute their ClientHello extensions, matched by file name ignoring case.</param>
 /// <param name="RandomizingFingerprints">Distinct JA3 values a device's process shows, over all its channels, that make it a randomizing client.</param>
 /// <param name="StableHandshakes">Handshakes with one and the same JA3 a channel needs before the fingerprint counts as the client's own.</param>
-public sealed record Ja3Tuning(IReadOnlyList<string> RandomizingProcesses, int RandomizingFingerprints, int StableHandshakes)
+/// <param name="BrowserStackLower">
+/// Severity steps a beacon finding loses when its channel's handshakes show a permuting browser
+/// TLS stack (at least <paramref name="RandomizingFingerprints"/> distinct JA3 on the channel)
+/// towards a destination that is not rare; 0 turns this off.
+/// </param>
+public sealed record Ja3Tuning(IReadOnlyList<string> RandomizingProcesses, int RandomizingFingerprints, int StableHandshakes, int BrowserStackLower)
 {
     /// <summary>True for a file name (or a full path, reduced to its file name) in <see cref="RandomizingProcesses"/>.</summary>
     public bool IsRandomizingProcess(string? processName)

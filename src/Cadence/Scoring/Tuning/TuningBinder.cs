@@ -245,7 +245,7 @@ internal sealed class TuningBinder(TuningErrors errors)
 
     private Ja3Tuning? BindJa3(YamlNode? node, string path)
     {
-        var fields = Map(node, path, "randomizing_processes", "randomizing_fingerprints", "stable_handshakes");
+        var fields = Map(node, path, "randomizing_processes", "randomizing_fingerprints", "stable_handshakes", "browser_stack_lower");
         if (fields is null)
             return null;
         var processes = UniqueTexts(fields["randomizing_processes"], Join(path, "randomizing_processes"), NameMatching.ProcessProblem, StringComparer.OrdinalIgnoreCase);
@@ -253,7 +253,9 @@ internal sealed class TuningBinder(TuningErrors errors)
             "with 1, every client that shows a JA3 at all would count as randomizing, and JA3 rarity would never be used");
         var stable = Int(fields["stable_handshakes"], Join(path, "stable_handshakes"), 2, 1_000,
             "one handshake cannot show that a fingerprint stays the same");
-        return new Ja3Tuning(ValueList.Of(processes ?? []), randomizing ?? 0, stable ?? 0);
+        var browserStackLower = Int(fields["browser_stack_lower"], Join(path, "browser_stack_lower"), 0, 4,
+            "four steps take a critical finding to info; more would mean nothing");
+        return new Ja3Tuning(ValueList.Of(processes ?? []), randomizing ?? 0, stable ?? 0, browserStackLower ?? 0);
     }
 
     /// <summary>Why <paramref name="value"/> cannot be a user-agent token, or null.</summary>

@@ -109,7 +109,8 @@ internal static class TuningYamlWriter
         ("ja3", Map(
             ("randomizing_processes", List(file.Ja3.RandomizingProcesses.Select(Text))),
             ("randomizing_fingerprints", Number(file.Ja3.RandomizingFingerprints)),
-            ("stable_handshakes", Number(file.Ja3.StableHandshakes)))),
+            ("stable_handshakes", Number(file.Ja3.StableHandshakes)),
+            ("browser_stack_lower", Number(file.Ja3.BrowserStackLower)))),
         ("allowlist", List(file.Allowlist.Entries.Select(entry => Map(
             ("name", Text(entry.Name)),
             ("class", Plain(AllowlistEntry.ClassName(entry.Class))),

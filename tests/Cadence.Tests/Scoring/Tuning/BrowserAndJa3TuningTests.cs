@@ -34,6 +34,7 @@ public sealed class BrowserAndJa3TuningTests
             ja3.RandomizingProcesses);
         Assert.Equal(4, ja3.RandomizingFingerprints);
         Assert.Equal(3, ja3.StableHandshakes);
+        Assert.Equal(3, ja3.BrowserStackLower);
         // Internet Explorer and Safari send browser user agents of their own but keep one JA3.
         Assert.True(browsers.IsBrowserProcess("iexplore.exe"));
         Assert.False(ja3.IsRandomizingProcess("iexplore.exe"));
@@ -124,6 +125,7 @@ public sealed class BrowserAndJa3TuningTests
               randomizing_fingerprints: 1
               stable_handshakes: "3"
               randomizing_process: []
+              browser_stack_lower: 5
             """);
 
         Assert.Equal(
@@ -135,6 +137,7 @@ public sealed class BrowserAndJa3TuningTests
                 (6, 29, "ja3.randomizing_fingerprints", "1 is out of range: expected 2 to 1000"),
                 (7, 22, "ja3.stable_handshakes", "expected a whole number from 2 to 1000"),
                 (8, 3, "ja3.randomizing_process", "unknown key 'randomizing_process' (did you mean 'randomizing_processes'?)"),
+                (9, 24, "ja3.browser_stack_lower", "5 is out of range: expected 0 to 4"),
             ],
             errors.Select(e => (e.Line, e.Column, e.Path, Prefix(e.Message))).ToList());
 
@@ -143,7 +146,7 @@ public sealed class BrowserAndJa3TuningTests
             {
                 "'C:\\Kiosk\\kiosk.exe' is a path: write the file name only", "'KIOSK.EXE' is listed twice (first at line 2)", "'ab' is too short",
                 "expected a list, got nothing (write [] for an empty list)", "1 is out of range: expected 2 to 1000", "expected a whole number from 2 to 1000",
-                "unknown key 'randomizing_process' (did you mean 'randomizing_processes'?)",
+                "unknown key 'randomizing_process' (did you mean 'randomizing_processes'?)", "5 is out of range: expected 0 to 4",
             }.FirstOrDefault(p => message.StartsWith(p, StringComparison.Ordinal)) ?? message;
     }
 
