@@ -65,7 +65,21 @@ public sealed record BeaconAssessment
     /// <summary>The combined score in [0, 1].</summary>
     public double Score { get; init; }
 
-    public IReadOnlyList<string> Reasons { get; init; } = [];
+    private IReadOnlyList<string>? _reasons;
+
+    /// <summary>
+    /// Why, in words. Formatted on first use: a run scores tens of thousands of channels and
+    /// shows a few thousand, and formatting every assessment's five or six sentences was a large
+    /// share of the beacon analytic's time.
+    /// </summary>
+    public IReadOnlyList<string> Reasons
+    {
+        get => _reasons ??= Explain?.Invoke() ?? [];
+        init => _reasons = value;
+    }
+
+    /// <summary>Makes <see cref="Reasons"/> when they are first read.</summary>
+    internal Func<IReadOnlyList<string>>? Explain { private get; init; }
 }
 
 /// <summary>
@@ -162,27 +176,8 @@ public static class BeaconScorer
             : 0.70 * regularity + 0.30 * persistence;
         var score = Math.Round(support * combined, 3, MidpointRounding.AwayFromZero);
 
-        var reasons = new List<string>
-        {
-            string.Create(CultureInfo.InvariantCulture, $"period {Seconds.Format(period)}, intervals {Seconds.Format(low)} to {Seconds.Format(high)} (jitter ±{jitter * 100:0} %)"),
-            $"{Plural(checkIns.Count, "check-in")} over {Seconds.Format((lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond)}"
-                + (support < 1 ? string.Create(CultureInfo.InvariantCulture, $" (few for this jitter: confidence {support:0.00})") : string.Empty),
-        };
-        if (fold.Missed > 0)
-            reasons.Add($"{Plural(fold.Missed, "missed check-in")} inferred from intervals of whole periods");
-        if (fold.Gaps > 0)
-            reasons.Add($"{Plural(fold.Gaps, "long silence")} ({Seconds.Format(fold.GapSeconds)} in all) left out of the timing: sleep hours or offline");
-        if (bursts > 0)
-            reasons.Add($"{Plural(bursts, "connection")} in bursts between check-ins merged (tasking?)");
-        if (duplicates > 0)
-            reasons.Add($"{Plural(duplicates, "connection")} within {Seconds.Format(parameters.DuplicateGap.TotalSeconds)} of the previous one merged (retries, keep-alive)");
-        reasons.Add(sizeConsistency switch
-        {
-            null when sizesKnown == 0 => "bytes sent unknown in this telemetry: data size not scored",
-            null => $"bytes sent known for only {sizesKnown} check-ins: data size not scored",
-            >= 0.9 => string.Create(CultureInfo.InvariantCulture, $"bytes sent nearly constant (about {typicalSize:N0} per check-in)"),
-            _ => string.Create(CultureInfo.InvariantCulture, $"bytes sent vary (median {typicalSize:N0} per check-in)"),
-        });
+        var facts = new Facts(period, low, high, jitter, checkIns.Count, (lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond, support,
+            fold.Missed, fold.Gaps, fold.GapSeconds, bursts, duplicates, parameters.DuplicateGap, sizeConsistency, sizesKnown, typicalSize);
 
         return new BeaconAssessment
         {
@@ -203,8 +198,43 @@ public static class BeaconScorer
             Persistence = Math.Round(persistence, 3, MidpointRounding.AwayFromZero),
             Support = support,
             Score = score,
-            Reasons = reasons,
+            Explain = Explainer(facts),
         };
+    }
+
+    /// <summary>What the reasons of a scored series are made from.</summary>
+    private readonly record struct Facts(
+        double Period, double Low, double High, double Jitter, int CheckIns, double SpanSeconds, double Support,
+        int Missed, int Gaps, double GapSeconds, int Bursts, int Duplicates, TimeSpan DuplicateGap,
+        double? SizeConsistency, int SizesKnown, double TypicalSize);
+
+    // Its own method so that the closure is made only for a scored series, not on every early return.
+    private static Func<IReadOnlyList<string>> Explainer(Facts facts) => () => Explain(facts);
+
+    private static List<string> Explain(in Facts f)
+    {
+        var reasons = new List<string>
+        {
+            string.Create(CultureInfo.InvariantCulture, $"period {Seconds.Format(f.Period)}, intervals {Seconds.Format(f.Low)} to {Seconds.Format(f.High)} (jitter ±{f.Jitter * 100:0} %)"),
+            $"{Plural(f.CheckIns, "check-in")} over {Seconds.Format(f.SpanSeconds)}"
+                + (f.Support < 1 ? string.Create(CultureInfo.InvariantCulture, $" (few for this jitter: confidence {f.Support:0.00})") : string.Empty),
+        };
+        if (f.Missed > 0)
+            reasons.Add($"{Plural(f.Missed, "missed check-in")} inferred from intervals of whole periods");
+        if (f.Gaps > 0)
+            reasons.Add($"{Plural(f.Gaps, "long silence")} ({Seconds.Format(f.GapSeconds)} in all) left out of the timing: sleep hours or offline");
+        if (f.Bursts > 0)
+            reasons.Add($"{Plural(f.Bursts, "connection")} in bursts between check-ins merged (tasking?)");
+        if (f.Duplicates > 0)
+            reasons.Add($"{Plural(f.Duplicates, "connection")} within {Seconds.Format(f.DuplicateGap.TotalSeconds)} of the previous one merged (retries, keep-alive)");
+        reasons.Add(f.SizeConsistency switch
+        {
+            null when f.SizesKnown == 0 => "bytes sent unknown in this telemetry: data size not scored",
+            null => $"bytes sent known for only {f.SizesKnown} check-ins: data size not scored",
+            >= 0.9 => string.Create(CultureInfo.InvariantCulture, $"bytes sent nearly constant (about {f.TypicalSize:N0} per check-in)"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"bytes sent vary (median {f.TypicalSize:N0} per check-in)"),
+        });
+        return reasons;
     }
 
     /// <summary>
