@@ -50,14 +50,13 @@ internal static class RunSummary
         error.WriteLine($"cadence: {Count(set.Channels.Count)} channels from {Count(set.Devices.Count)} devices");
         foreach (var skipped in result.Skipped)
             error.WriteLine($"cadence: {skipped.Analytic}: {UntrustedText.ForTerminal(skipped.Reason)}");
-        var unbuilt = result.UnbuiltBySeverity;
         var bySeverity = string.Join(", ", Enum.GetValues<Severity>().Reverse()
-            .Select(s => (s, n: result.Findings.Count(f => f.Severity == s) + unbuilt[(int)s])).Where(t => t.n > 0)
+            .Select(s => (s, n: result.Findings.Count(f => f.Severity == s))).Where(t => t.n > 0)
             .Select(t => $"{Count(t.n)} {FindingWriter.SeverityName(t.s)}"));
-        var total = result.Findings.Count + unbuilt.Sum();
-        error.WriteLine($"cadence: {Count(total)} findings ({(bySeverity.Length == 0 ? "none" : bySeverity)}); {Count(shown)} at {FindingWriter.SeverityName(minSeverity)} or above written; {result.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
-        if (unbuilt.Sum() > 0)
-            error.WriteLine($"cadence: {Count(unbuilt.Sum())} of them scored info, which the fleet policy never raises (no known-bad indicator among them): counted as scored, neither built nor checked against the allowlist (--min-severity info lists them)");
+        error.WriteLine($"cadence: {Count(result.Findings.Count)} findings ({(bySeverity.Length == 0 ? "none" : bySeverity)}); {Count(shown)} at {FindingWriter.SeverityName(minSeverity)} or above written; {result.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} s");
+        var unbuilt = result.UnbuiltBySeverity.Sum();
+        if (unbuilt > 0)
+            error.WriteLine($"cadence: {Count(unbuilt)} more scored info, which the fleet policy never raises (no known-bad indicator among them): counted, not built, not checked against the allowlist (--min-severity info builds and lists them)");
         if (result.Suppressed.Count > 0)
         {
             var byEntry = result.Suppressed.GroupBy(f => f.SuppressedBy!).OrderByDescending(g => g.Count())

@@ -30,7 +30,7 @@ internal sealed class DevicesByDestination
         Parallel.For(0, partitions, options, p =>
         {
             var all = channels.All;
-            for (int i = all.Length * p / partitions, to = all.Length * (p + 1) / partitions; i < to; i++)
+            for (int i = (int)((long)all.Length * p / partitions), to = (int)((long)all.Length * (p + 1) / partitions); i < to; i++)
                 partitionOf[i] = (byte)PartitionOf(all[i].Key.Destination, partitions);
         });
         Parallel.For(0, partitions, options, p =>

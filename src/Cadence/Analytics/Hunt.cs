@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Cadence.Analytics.Beacon;
 using Cadence.Analytics.Rita;
 using Cadence.Channels;
@@ -100,8 +101,15 @@ public static class Hunt
         // walk every channel on one thread, and one after another they left a core idle for
         // about a tenth of a 1M-row run. Their findings are joined in the analytics' order.
         var byAnalytic = new IReadOnlyList<Finding>[analytics.Count];
-        Parallel.For(0, analytics.Count, new ParallelOptions { MaxDegreeOfParallelism = options.DegreeOfParallelism },
-            i => byAnalytic[i] = analytics[i].Evaluate(context));
+        try
+        {
+            Parallel.For(0, analytics.Count, context.Parallelism, i => byAnalytic[i] = analytics[i].Evaluate(context));
+        }
+        catch (AggregateException ex) when (ex.Flatten().InnerExceptions.Count == 1)
+        {
+            // The caller reports a failure by its own type and message, as when the analytics ran in turn.
+            ExceptionDispatchInfo.Throw(ex.Flatten().InnerExceptions[0]);
+        }
         var raw = byAnalytic.SelectMany(f => f).ToList();
 
         var outcome = FindingPolicy.Apply(raw, context);

@@ -25,8 +25,12 @@ public sealed class HuntContext
     {
         Channels = channels;
         Tuning = tuning;
-        _devicesByDestination = new DevicesByDestination(channels.Channels, degreeOfParallelism > 0 ? degreeOfParallelism : Environment.ProcessorCount);
+        Parallelism = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism > 0 ? degreeOfParallelism : Environment.ProcessorCount };
+        _devicesByDestination = new DevicesByDestination(channels.Channels, Parallelism.MaxDegreeOfParallelism);
     }
+
+    /// <summary>The run's degree of parallelism, for the analytics' parallel loops.</summary>
+    public ParallelOptions Parallelism { get; }
 
     private readonly DevicesByDestination _devicesByDestination;
 

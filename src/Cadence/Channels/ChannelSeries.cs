@@ -88,6 +88,9 @@ public sealed class ChannelSeries
     /// <summary>Events carrying a JA3 (TLS handshakes the sensor fingerprinted): how often <see cref="Ja3"/> was seen, not how many values.</summary>
     public long Ja3Handshakes => _details?.Ja3Handshakes ?? 0;
 
+    /// <summary>Handshakes whose JA3 the channel had already seen: a fixed TLS stack repeats its one fingerprint, a permuting browser almost never does.</summary>
+    public long Ja3Repeats => _details?.Ja3Repeats ?? 0;
+
     /// <summary>Sum of connection durations where the source logs them (Zeek duration).</summary>
     public long DurationTicksTotal { get; private set; }
 
@@ -334,6 +337,7 @@ public sealed class ChannelSeries
         public long HttpEvents;
         public long MissingUserAgent;
         public long Ja3Handshakes;
+        public long Ja3Repeats;
 
         public void AddHttp(in NetworkEvent e, ChannelLimits limits)
         {
@@ -352,7 +356,9 @@ public sealed class ChannelSeries
         public void AddJa3(string ja3, ChannelLimits limits)
         {
             Ja3Handshakes++;
-            if ((Ja3 ??= new(StringComparer.Ordinal)).Count < limits.MaxDistinct)
+            if ((Ja3 ??= new(StringComparer.Ordinal)).Contains(ja3))
+                Ja3Repeats++;
+            else if (Ja3.Count < limits.MaxDistinct)
                 Ja3.Add(ja3);
         }
 

@@ -26,7 +26,9 @@ public sealed class ChannelTable : IReadOnlyDictionary<ChannelKey, ChannelSeries
 
     public IEnumerable<ChannelSeries> Values => _channels.Select(c => c.Value);
 
-    private Dictionary<ChannelKey, ChannelSeries> ByKey => _byKey ??= _channels.ToDictionary(c => c.Key, c => c.Value);
+    // Analytics run side by side: built once even when two ask at the same time.
+    private Dictionary<ChannelKey, ChannelSeries> ByKey =>
+        LazyInitializer.EnsureInitialized(ref _byKey, () => _channels.ToDictionary(c => c.Key, c => c.Value));
 
     public bool ContainsKey(ChannelKey key) => ByKey.ContainsKey(key);
 

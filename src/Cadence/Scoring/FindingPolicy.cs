@@ -19,13 +19,18 @@ public static class FindingPolicy
     // other channels beacons "at the same cadence" as them.
     private const double SameCadence = 0.25;
 
-    // From this many beacon findings on one destination the fleet's own spread of periods is
-    // known: software that schedules itself loosely (Windows Update every 1-4 h, log-normal)
+    // From this many other beacon findings on one destination the fleet's own spread of periods
+    // is known: software that schedules itself loosely (Windows Update every 1-4 h, log-normal)
     // puts each device's period anywhere in a wide band around the median, and a device at the
-    // edge of that band is still at the fleet's cadence. Ten keeps the 10th and 90th
-    // percentiles from being the extremes, so one outlier (an implant on a common name) cannot
-    // set the band it is measured against.
-    private const int FleetSpreadFrom = 10;
+    // edge of that band is still at the fleet's cadence. With twenty, the 10th and 90th
+    // percentiles sit two values in from each end, so a couple of implants on a common name
+    // cannot set the band they are measured against.
+    private const int FleetSpreadFrom = 20;
+
+    // A band wider than this (90th over 10th percentile) is not one schedule but many clients of
+    // a shared service (graph.microsoft.com, api.github.com, both used for C2): it would cover
+    // almost any sleep, so only the median counts there. Windows Update's 1-4 h spans about 2.
+    private const double MaxFleetSpread = 4;
 
     public static PolicyOutcome Apply(IReadOnlyList<Finding> findings, HuntContext context)
     {
@@ -157,26 +162,51 @@ public static class FindingPolicy
     }
 
     /// <summary>
-    /// True when the finding's period is the fleet's for its destination: within 25 % of the
-    /// median period of the destination's beacon findings, or, with at least
-    /// <see cref="FleetSpreadFrom"/> of them, inside their 10th to 90th percentile widened by the
-    /// same 25 %. Non-beacon findings have no cadence: fleet-wide use alone makes them software.
+    /// True when the finding's period is the fleet's for its destination, judged against the
+    /// destination's other beacon findings (its own period left out, so a lone channel to a
+    /// common name is never its own fleet): within 25 % of their median period or, with at
+    /// least <see cref="FleetSpreadFrom"/> of them, inside their 10th to 90th percentile widened
+    /// by the same 25 %, provided that band spans at most <see cref="MaxFleetSpread"/> times.
+    /// Non-beacon findings have no cadence: fleet-wide use alone makes them software.
     /// </summary>
     /// <param name="fleetPeriods">Every beacon finding's period (built or not) by destination, sorted.</param>
     internal static bool SharesFleetCadence(Finding finding, IReadOnlyDictionary<string, double[]> fleetPeriods)
     {
         if (finding.PeriodSeconds is not { } period)
             return true;
-        if (!fleetPeriods.TryGetValue(finding.Destination, out var periods) || periods.Length == 0)
+        if (!fleetPeriods.TryGetValue(finding.Destination, out var periods))
             return false;
-        var median = Median(periods);
-        if (median > 0 && Math.Abs(period / median - 1) <= SameCadence)
-            return true;
-        if (periods.Length < FleetSpreadFrom)
+        var others = new Others(periods, period);
+        if (others.Count == 0)
             return false;
-        var low = periods[(int)Math.Ceiling(0.10 * periods.Length) - 1];
-        var high = periods[(int)Math.Ceiling(0.90 * periods.Length) - 1];
-        return period >= low * (1 - SameCadence) && period <= high * (1 + SameCadence);
+        if (others.Count >= FleetSpreadFrom)
+        {
+            // The band holds the median +-25 % too; wider than MaxFleetSpread it is many
+            // schedules, and no period is "the fleet's".
+            var low = others[(int)Math.Ceiling(0.10 * others.Count) - 1];
+            var high = others[(int)Math.Ceiling(0.90 * others.Count) - 1];
+            return low > 0 && high / low <= MaxFleetSpread && period >= low * (1 - SameCadence) && period <= high * (1 + SameCadence);
+        }
+        var median = others.Count % 2 == 1 ? others[others.Count / 2] : (others[others.Count / 2 - 1] + others[others.Count / 2]) / 2;
+        return median > 0 && Math.Abs(period / median - 1) <= SameCadence;
+    }
+
+    /// <summary>A sorted array read as if one occurrence of a value were not in it.</summary>
+    private readonly ref struct Others
+    {
+        private readonly ReadOnlySpan<double> _sorted;
+        private readonly int _skipped;
+
+        public Others(ReadOnlySpan<double> sorted, double value)
+        {
+            _sorted = sorted;
+            var at = sorted.BinarySearch(value);
+            _skipped = at >= 0 ? at : -1;
+        }
+
+        public int Count => _skipped >= 0 ? _sorted.Length - 1 : _sorted.Length;
+
+        public double this[int rank] => _skipped >= 0 && rank >= _skipped ? _sorted[rank + 1] : _sorted[rank];
     }
 
     /// <summary>Strongest first; then by score, device, destination, analytic and process (one finding per channel and analytic, so no two tie).</summary>
@@ -193,10 +223,5 @@ public static class FindingPolicy
             return c;
         });
         return findings;
-    }
-
-    private static double Median(double[] sorted)
-    {
-        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }

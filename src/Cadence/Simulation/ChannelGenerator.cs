@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace Cadence.Simulation;
 
 /// <summary>What a channel generator draws on: the run's span, its device and its own random stream.</summary>
@@ -52,7 +53,10 @@ internal abstract class ChannelGenerator(SimulationProfile profile)
         if (endpoint.Tls is { } client)
         {
             var resumed = endpoint.Resumption > 0 && random.Chance(endpoint.Resumption);
-            tls = new TlsHandshake(endpoint.Host, client, client.Ja3.Length == 1 ? client.Ja3[0] : random.Pick(client.Ja3), endpoint.Ja3s, resumed);
+            var ja3 = client.PermutesPerHandshake
+                ? Fingerprints.Synthetic(string.Create(CultureInfo.InvariantCulture, $"{client.Ja3[0]} {random.NextUInt64()}"))
+                : client.Ja3.Length == 1 ? client.Ja3[0] : random.Pick(client.Ja3);
+            tls = new TlsHandshake(endpoint.Host, client, ja3, endpoint.Ja3s, resumed);
             // TLS records and the handshake count in Zeek's payload bytes: ClientHello and key
             // exchange one way, ServerHello and (unless resumed) the certificate chain the other.
             sent += resumed ? 260 : 590;

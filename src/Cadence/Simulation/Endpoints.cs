@@ -17,9 +17,10 @@ internal readonly record struct ByteSize(double Median, double Spread, bool Near
 
 /// <summary>
 /// A TLS client stack: its JA3 fingerprints and what it negotiates. Chromium permutes its
-/// ClientHello extensions (since Chrome 110), so one browser shows many JA3 values.
+/// ClientHello extensions (since Chrome 110): about 15 extensions give 15! orders, so in practice
+/// every handshake has a JA3 of its own (<paramref name="PermutesPerHandshake"/>).
 /// </summary>
-internal sealed record TlsClient(string Name, string[] Ja3, string Version, string Cipher, string? NextProtocol);
+internal sealed record TlsClient(string Name, string[] Ja3, string Version, string Cipher, string? NextProtocol, bool PermutesPerHandshake = false);
 
 /// <summary>Where a channel connects: a name, the addresses it resolves to, and what its traffic looks like.</summary>
 internal sealed record ServiceEndpoint
@@ -86,9 +87,8 @@ internal static class Fingerprints
 /// <summary>The TLS stacks of the simulated processes.</summary>
 internal static class TlsClients
 {
-    public static readonly TlsClient Chromium = new("chromium",
-        [.. Enumerable.Range(0, 8).Select(i => Fingerprints.Synthetic($"ja3 chromium permutation {i}"))],
-        "TLSv13", "TLS_AES_128_GCM_SHA256", "h2");
+    public static readonly TlsClient Chromium = new("chromium", [Fingerprints.Synthetic("ja3 chromium permutation")],
+        "TLSv13", "TLS_AES_128_GCM_SHA256", "h2", PermutesPerHandshake: true);
 
     /// <summary>Windows SChannel (WinHTTP, WinINet, .NET on Windows): shared by Windows clients and by implants that use WinINet, such as Cobalt Strike.</summary>
     public static readonly TlsClient SChannel = new("schannel", [Fingerprints.Synthetic("ja3 windows schannel")],

@@ -81,17 +81,58 @@ public class FindingPolicyTests
     }
 
     [Fact]
-    public void Below_ten_periods_only_the_median_says_what_the_fleets_cadence_is()
+    public void Below_twenty_other_periods_only_their_median_says_what_the_fleets_cadence_is()
     {
+        var context = Fleet(50, 40, "fe3cr.delivery.mp.microsoft.com");
+        var fleet = Enumerable.Range(0, 10).Select(d => Beacon(context, Severity.Medium, device: $"ws-{d}",
+            destination: "fe3cr.delivery.mp.microsoft.com", period: 6000 + 100 * d)).ToList();
+        var near = Beacon(context, Severity.Medium, device: "ws-20", destination: "fe3cr.delivery.mp.microsoft.com", period: 8000);
+        var far = Beacon(context, Severity.Medium, device: "ws-21", destination: "fe3cr.delivery.mp.microsoft.com", period: 9000);
+
+        var outcome = FindingPolicy.Apply([.. fleet, near, far], context);
+
+        // The others' median is about 6,500 s: 8,000 is 23 % away and is lowered, 9,000 (38 %) is not.
+        Assert.Equal(Severity.Info, outcome.Findings.Single(f => f.Device == "ws-20").Severity);
+        Assert.Equal(Severity.Medium, outcome.Findings.Single(f => f.Device == "ws-21").Severity);
+    }
+
+    [Fact]
+    public void An_implant_among_few_fleet_findings_does_not_set_the_band_it_is_judged_by()
+    {
+        // Nine devices of fleet software, one implant beaconing every minute to the same common name.
         var context = Fleet(50, 40, "fe3cr.delivery.mp.microsoft.com");
         var fleet = Enumerable.Range(0, 9).Select(d => Beacon(context, Severity.Medium, device: $"ws-{d}",
             destination: "fe3cr.delivery.mp.microsoft.com", period: 5000 + 500 * d)).ToList();
+        var implant = Beacon(context, Severity.Medium, device: "ws-30", process: "other.exe", destination: "fe3cr.delivery.mp.microsoft.com", period: 60);
 
-        var outcome = FindingPolicy.Apply(fleet, context);
+        var outcome = FindingPolicy.Apply([.. fleet, implant], context);
 
-        // The median is 7,000 s: 9,000 is 29 % away and keeps its severity, 8,500 (21 %) is lowered.
-        Assert.Equal(Severity.Medium, outcome.Findings.Single(f => f.PeriodSeconds == 9000).Severity);
-        Assert.Equal(Severity.Info, outcome.Findings.Single(f => f.PeriodSeconds == 8500).Severity);
+        Assert.Equal(Severity.Medium, outcome.Findings.Single(f => f.Process == "other.exe").Severity);
+    }
+
+    [Fact]
+    public void A_lone_beacon_to_a_common_name_is_not_its_own_fleet()
+    {
+        var context = Fleet(50, 40, "graph.microsoft.com");
+
+        var outcome = FindingPolicy.Apply([Beacon(context, Severity.High, destination: "graph.microsoft.com", period: 300)], context);
+
+        Assert.Equal(Severity.High, Assert.Single(outcome.Findings).Severity);
+    }
+
+    [Fact]
+    public void A_shared_service_with_periods_of_every_length_has_no_band()
+    {
+        // Many clients of one API: periods from 60 s to 6 h. A 20-minute beacon is inside their
+        // 10th-90th percentile, yet that band is many schedules, not one.
+        var context = Fleet(50, 40, "api.github.com");
+        var clients = Enumerable.Range(0, 30).Select(d => Beacon(context, Severity.Medium, device: $"ws-{d}",
+            destination: "api.github.com", period: 60 * Math.Pow(360, d / 29.0))).ToList();
+        var implant = Beacon(context, Severity.Medium, device: "ws-35", process: "other.exe", destination: "api.github.com", period: 1200);
+
+        var outcome = FindingPolicy.Apply([.. clients, implant], context);
+
+        Assert.Equal(Severity.Medium, outcome.Findings.Single(f => f.Process == "other.exe").Severity);
     }
 
     [Fact]

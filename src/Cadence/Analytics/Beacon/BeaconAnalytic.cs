@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cadence.Channels;
 using Cadence.Scoring;
 using Cadence.Scoring.Tuning;
@@ -30,7 +31,7 @@ public sealed class BeaconAnalytic : IChannelAnalytic
                 candidates.Add(channel);
         }
         var findings = new Finding?[candidates.Count];
-        Parallel.For(0, candidates.Count, () => new ColumnBuffers(), (i, _, buffers) =>
+        Parallel.For(0, candidates.Count, context.Parallelism, () => new ColumnBuffers(), (i, _, buffers) =>
         {
             var (key, series) = candidates[i];
             var connections = series.Connections;
@@ -59,9 +60,15 @@ public sealed class BeaconAnalytic : IChannelAnalytic
             return null;
         var severity = tuning.Severity.Classify(assessment.Score);
         var prevalence = context.PrevalenceOf(key.Destination);
-        var browserStack = BrowserStack(series, prevalence, tuning);
+        // Never below low: the finding stays listed at the default --min-severity, and another
+        // analytic's finding on the channel can still raise it in the fleet policy.
+        var browserStack = severity > Severity.Low ? BrowserStack(key, series, prevalence, tuning) : null;
         if (browserStack is not null)
-            severity = SeverityThresholds.Raise(severity, -tuning.Ja3.BrowserStackLower);
+        {
+            var lowered = (Severity)Math.Max((int)Severity.Low, (int)SeverityThresholds.Raise(severity, -tuning.Ja3.BrowserStackLower));
+            browserStack = $"lowered from {SeverityName(severity)} to {SeverityName(lowered)}: {browserStack}";
+            severity = lowered;
+        }
         var period = Math.Round(assessment.PeriodSeconds, 3);
         if (!context.Builds(severity, key, series, period))
             return null;
@@ -90,20 +97,36 @@ public sealed class BeaconAnalytic : IChannelAnalytic
     }
 
     /// <summary>
-    /// Why the channel is a browser's own traffic (<c>ja3.browser_stack_lower</c>): its handshakes
-    /// permute their JA3 as Chromium's TLS stack does, towards a destination that is not rare;
-    /// null otherwise. A rare destination keeps its severity: a browser extension or an implant
-    /// that mimics Chrome's ClientHello still beacons to a server few devices know.
+    /// Why the channel is a browser's own traffic (<c>ja3.browser_stack_lower</c>); null when it
+    /// is not, or may not be. Every condition closes a way to hide an implant behind it: the
+    /// process, where the telemetry has one, is a browser that permutes its ClientHello (an
+    /// implant.exe is never lowered); at least <c>ja3.randomizing_fingerprints</c> distinct JA3
+    /// values, and at least half the channel's handshakes bring a JA3 it had not seen (a fixed
+    /// stack repeats its one fingerprint; an implant sharing a host with the user's browser on a
+    /// sensor with no process repeats its own far more often than the browser adds new ones); no
+    /// known-bad fingerprint; and a destination that is not rare, since an extension or an
+    /// implant that mimics Chrome's ClientHello (uTLS) still beacons to a server few devices know.
     /// </summary>
-    private static string? BrowserStack(ChannelSeries series, Prevalence prevalence, TuningFile tuning)
+    private static string? BrowserStack(ChannelKey key, ChannelSeries series, Prevalence prevalence, TuningFile tuning)
     {
-        if (tuning.Ja3.BrowserStackLower == 0 || series.Ja3.Count < tuning.Ja3.RandomizingFingerprints)
+        var ja3 = tuning.Ja3;
+        if (ja3.BrowserStackLower == 0 || series.Ja3.Count < ja3.RandomizingFingerprints)
+            return null;
+        if (key.Process.Length > 0 && !ja3.IsRandomizingProcess(key.Process))
+            return null;
+        var tracked = series.Ja3.Count + series.Ja3Repeats;
+        if (series.Ja3Repeats * 2 > tracked)
+            return null;
+        if (tuning.KnownBad.Ja3.Match(series.Ja3, series.Ja3s) is not null)
             return null;
         var rarity = Rarity.Of(prevalence, tuning.Prevalence);
         if (rarity is not (DestinationRarity.Ordinary or DestinationRarity.Common))
             return null;
-        return $"lowered {tuning.Ja3.BrowserStackLower} step(s): a browser's own TLS stack ({series.Ja3.Count} JA3 permutations on this channel) towards a destination that is not rare ({Rarity.Describe(prevalence)}): a page refreshing itself or long polling, not an implant using the system's TLS";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"a browser's own TLS stack ({series.Ja3.Count:N0} distinct JA3 values and {series.Ja3Repeats:N0} repeats over {series.Ja3Handshakes:N0} handshakes on this channel) towards a destination that is not rare ({Rarity.Describe(prevalence)}): a page refreshing itself or long polling, not an implant using the system's TLS");
     }
+
+    private static string SeverityName(Severity severity) => severity.ToString().ToLowerInvariant();
 
     /// <summary>A thread's timestamp and size columns, reused from channel to channel.</summary>
     private sealed class ColumnBuffers

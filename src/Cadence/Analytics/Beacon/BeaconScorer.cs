@@ -65,22 +65,28 @@ public sealed record BeaconAssessment
     /// <summary>The combined score in [0, 1].</summary>
     public double Score { get; init; }
 
-    private IReadOnlyList<string>? _reasons;
+    private readonly IReadOnlyList<string>? _reasons;
 
     /// <summary>
-    /// Why, in words. Formatted on first use: a run scores tens of thousands of channels and
-    /// shows a few thousand, and formatting every assessment's five or six sentences was a large
-    /// share of the beacon analytic's time.
+    /// Why, in words. Formatted when read, from <see cref="Facts"/>: a run scores tens of
+    /// thousands of channels and shows a few thousand, and formatting every assessment's five or
+    /// six sentences was a large share of the beacon analytic's time. Read it once and keep it.
     /// </summary>
     public IReadOnlyList<string> Reasons
     {
-        get => _reasons ??= Explain?.Invoke() ?? [];
+        get => _reasons ?? (Facts is { } facts ? BeaconScorer.Explain(facts) : []);
         init => _reasons = value;
     }
 
-    /// <summary>Makes <see cref="Reasons"/> when they are first read.</summary>
-    internal Func<IReadOnlyList<string>>? Explain { private get; init; }
+    /// <summary>What <see cref="Reasons"/> are made from (values, so assessments compare by value).</summary>
+    internal BeaconFacts? Facts { get; init; }
 }
+
+/// <summary>What the reasons of a scored series are made from.</summary>
+internal readonly record struct BeaconFacts(
+    double Period, double Low, double High, double Jitter, int CheckIns, double SpanSeconds, double Support,
+    int Missed, int Gaps, double GapSeconds, int Bursts, int Duplicates, TimeSpan DuplicateGap,
+    double? SizeConsistency, int SizesKnown, double TypicalSize);
 
 /// <summary>
 /// Cadence's beacon score: finds the period and jitter of a channel's connections in a way that
@@ -176,7 +182,7 @@ public static class BeaconScorer
             : 0.70 * regularity + 0.30 * persistence;
         var score = Math.Round(support * combined, 3, MidpointRounding.AwayFromZero);
 
-        var facts = new Facts(period, low, high, jitter, checkIns.Count, (lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond, support,
+        var facts = new BeaconFacts(period, low, high, jitter, checkIns.Count, (lastTicks - firstTicks) / (double)TimeSpan.TicksPerSecond, support,
             fold.Missed, fold.Gaps, fold.GapSeconds, bursts, duplicates, parameters.DuplicateGap, sizeConsistency, sizesKnown, typicalSize);
 
         return new BeaconAssessment
@@ -198,20 +204,11 @@ public static class BeaconScorer
             Persistence = Math.Round(persistence, 3, MidpointRounding.AwayFromZero),
             Support = support,
             Score = score,
-            Explain = Explainer(facts),
+            Facts = facts,
         };
     }
 
-    /// <summary>What the reasons of a scored series are made from.</summary>
-    private readonly record struct Facts(
-        double Period, double Low, double High, double Jitter, int CheckIns, double SpanSeconds, double Support,
-        int Missed, int Gaps, double GapSeconds, int Bursts, int Duplicates, TimeSpan DuplicateGap,
-        double? SizeConsistency, int SizesKnown, double TypicalSize);
-
-    // Its own method so that the closure is made only for a scored series, not on every early return.
-    private static Func<IReadOnlyList<string>> Explainer(Facts facts) => () => Explain(facts);
-
-    private static List<string> Explain(in Facts f)
+    internal static List<string> Explain(in BeaconFacts f)
     {
         var reasons = new List<string>
         {

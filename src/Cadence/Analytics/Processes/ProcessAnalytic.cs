@@ -90,7 +90,7 @@ public sealed class ProcessAnalytic : IChannelAnalytic
         var findings = new Finding?[channels.Count];
         // This loop runs over every channel of the fleet, on every core, each thread with its
         // own verdict caches.
-        Parallel.For(0, channels.Count, () => new Verdicts(context.Tuning), (i, _, verdicts) =>
+        Parallel.For(0, channels.Count, context.Parallelism, () => new Verdicts(context.Tuning), (i, _, verdicts) =>
         {
             var (key, series) = channels.All[i];
             findings[i] = Assess(context, key, series, verdicts);

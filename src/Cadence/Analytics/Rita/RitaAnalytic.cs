@@ -27,7 +27,7 @@ public sealed class RitaAnalytic : IChannelAnalytic
         var window = RitaWindow.FromTicks(set.AsOfTicks, Math.Min(set.EarliestTicks, set.AsOfTicks));
         var candidates = set.Channels.Where(kv => kv.Value.Count >= RitaBeaconScore.MinimumDistinctTimestamps).ToArray();
         var findings = new Finding?[candidates.Length];
-        Parallel.For(0, candidates.Length, i =>
+        Parallel.For(0, candidates.Length, context.Parallelism, i =>
         {
             var (key, series) = candidates[i];
             var connections = series.Connections;

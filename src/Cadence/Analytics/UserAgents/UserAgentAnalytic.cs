@@ -36,7 +36,7 @@ public sealed class UserAgentAnalytic : IChannelAnalytic
         var missingIsMeaningful = MissingIsMeaningful(context.InputFields);
         var candidates = agents.Where(c => c.Agents.Count > 0 || c.Value.MissingUserAgent > 0).ToArray();
         var findings = new Finding?[candidates.Length];
-        Parallel.For(0, candidates.Length, i =>
+        Parallel.For(0, candidates.Length, context.Parallelism, i =>
         {
             var (key, series, inWindow) = candidates[i];
             var observation = new UserAgentObservation(key.Process, inWindow, series.HttpEvents, series.MissingUserAgent, missingIsMeaningful);
