@@ -128,6 +128,7 @@ internal static class HuntVerb
         HuntResult result;
         try
         {
+            using var pause = CollectionPause.Begin();
             result = RunWithProgress(context, options.Paths, progress => Hunt.Run(options, progress));
         }
         catch (Exception ex) when (ex is UnreadableInputException or MalformedInputException or IOException or UnauthorizedAccessException)
