@@ -22,7 +22,7 @@ internal readonly ref struct ConnectionSpans
     public required long? SentBytes { get; init; }
     public required long? ReceivedBytes { get; init; }
 
-    /// <summary>Empty when the export has no command line for the row.</summary>
+    /// <summary>Empty when the export has no command line for the row, or when the sink does not read <see cref="TelemetryFields.ProcessCommandLine"/>.</summary>
     public required ReadOnlySpan<char> ProcessCommandLine { get; init; }
 
     public required Provenance Provenance { get; init; }
