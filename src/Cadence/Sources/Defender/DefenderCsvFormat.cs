@@ -84,8 +84,8 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         {
             var chunk = chunks[i];
             var account = accounts[i] = new RangeAccount(ingest.Input, context.Log.ExamplesPerReason);
-            using var stream = new CountingStream(new FileRangeStream(path, chunk.Offset, chunk.Length), context.Progress);
-            using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(stream);
+            using var text = new FileRangeTextReader(path, chunk.Offset, chunk.Length, context.Progress);
+            using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(text);
             // Rows are read in order here, so each starts on the line the previous one ended
             // before: no need to count a row's line breaks back from its end (as MapRow does).
             var line = chunk.FirstLine;

@@ -107,8 +107,8 @@ public sealed class ZeekLogFormat : ITelemetryFormat
             var (chunk, header) = plan[i];
             var account = accounts[i] = new ZeekInputAccount(input, context.Log);
             var range = new ZeekTsvRange(header, '\t', chunk.FirstLine - 1, mapper, account);
-            using var stream = new CountingStream(new FileRangeStream(path, chunk.Offset, chunk.Length), context.Progress);
-            using var reader = Open(stream, '\t');
+            using var text = new FileRangeTextReader(path, chunk.Offset, chunk.Length, context.Progress);
+            using var reader = Open(text, '\t');
             foreach (var row in reader)
                 range.TryNext(row, sink);
         });
@@ -118,7 +118,11 @@ public sealed class ZeekLogFormat : ITelemetryFormat
     private static ZeekRecordMapper Mapper(InputFile input, ReadContext context) =>
         new(context.StateOf<ZeekLinks>(), input);
 
-    private static SepReader Open(Stream stream, char separator) =>
+    private static SepReader Open(Stream stream, char separator) => Options(separator).From(stream);
+
+    private static SepReader Open(TextReader text, char separator) => Options(separator).From(text);
+
+    private static SepReaderOptions Options(char separator) =>
         Sep.New(separator).Reader(o => o with
         {
             HasHeader = false,
@@ -126,7 +130,7 @@ public sealed class ZeekLogFormat : ITelemetryFormat
             DisableQuotesParsing = true,
             // Rows with the wrong number of fields are counted and reported, not fatal.
             DisableColCountCheck = true,
-        }).From(stream);
+        });
 
     /// <summary>Reads the first line to learn the separator the log declares, and gives back a stream that replays it.</summary>
     private static Stream PeekSeparator(Stream content, out char separator)
