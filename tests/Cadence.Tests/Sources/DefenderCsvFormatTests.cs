@@ -333,6 +333,44 @@ public sealed class DefenderCsvFormatTests : IDisposable
         Assert.Equal(50_000 - 51, parallel.Count);
     }
 
+    [Theory]
+    [InlineData("\"\"\"msedge.exe\"\" --a\rb\"")]
+    [InlineData("msedge.exe --a\rgarbage")]
+    public void ALoneCarriageReturnPastTheFirstRangesGivesTheSameEventsLinesAndAccountAsOneThread(string commandLine)
+    {
+        // About 16 MB, split into many ranges; one row past the middle holds a carriage return
+        // alone (in a quoted field, or ending a line there, which makes a malformed row). The
+        // ranges before it are read on both threads, the rest in order: every row once, each
+        // on the line the one-thread reader gives it, with the same account.
+        var lines = new List<string> { Header };
+        for (var i = 0; i < 50_000; i++)
+        {
+            var row = SampleLine.Replace("44.663Z", $"{i % 60:00}.{i % 1000:000}Z", StringComparison.Ordinal)
+                .Replace("laptop-7", $"host-{i % 300}", StringComparison.Ordinal);
+            if (i % 17 == 0)
+                row = row.Replace("--field-trial-handle=1,2", "--x=\"\"a\nb\"\"", StringComparison.Ordinal);
+            if (i == 31_000)
+                row = row.Replace("\"\"\"msedge.exe\"\" --type=utility --utility-sub-type=network.mojom.NetworkService --field-trial-handle=1,2\"", commandLine, StringComparison.Ordinal);
+            lines.Add(i % 997 == 0 ? "garbage,row" : row);
+        }
+        var path = _files.Write("late-cr.csv", string.Join("\n", lines) + "\n");
+        Assert.Equal(1, File.ReadAllBytes(path).Count(b => b == (byte)'\r'));
+
+        var (sequential, logS) = Read(path, threads: 1);
+        var logP = new IngestLog();
+        var sink = new CollectingSink();
+        using (var pool = new StringPool())
+            new TelemetryReader(new ReadContext(logP, pool) { DegreeOfParallelism = 2 }).ReadInto([path], sink);
+
+        var parallel = sink.Events.OrderBy(e => e.Provenance.Line).ToList();
+        Assert.Equal(sequential.Select(e => (e.Provenance.Line, e.TimestampTicks, e.DeviceName, e.ProcessCommandLine)),
+            parallel.Select(e => (e.Provenance.Line, e.TimestampTicks, e.DeviceName, e.ProcessCommandLine)));
+        Assert.Equal(logS.EventsRead, logP.EventsRead);
+        Assert.Equal(logS.RowsRejected, logP.RowsRejected);
+        Assert.Equal(logS.Examples.Select(p => (p.Line, p.Reason)), logP.Examples.Select(p => (p.Line, p.Reason)));
+        Assert.True(parallel.Count > 49_000);
+    }
+
     [Fact]
     public void ALargeFileWithCarriageReturnLineEndsLosesNoRowOnTwoThreads()
     {

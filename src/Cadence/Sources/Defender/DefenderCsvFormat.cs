@@ -57,35 +57,37 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
         // Strict mode must stop at the first malformed row of the file, which ranges read side
         // by side cannot promise; it takes the ordered pipeline below.
         if (input.PlainFilePath is { } path && !context.Log.Strict && new FileInfo(path).Length >= MinBytesToSplit
-            && CsvSplitter.Split(path, RangeWorkers.RangesFor(new FileInfo(path).Length, context.DegreeOfParallelism), context.DegreeOfParallelism) is { } chunks)
-        {
-            ReadRanges(path, chunks, context, ingest, mapper, sink);
+            && TryReadRanges(path, context, ingest, mapper, sink))
             return;
-        }
 
-        // Rows are parsed, mapped and delivered to the sink on Sep's worker threads; only a small
-        // outcome comes back, in input order, so the account stays single-threaded and the
-        // examples it keeps are the first ones in the file.
-        var outcomes = reader.ParallelEnumerate(row => MapRow(row, mapper, sink, context), context.DegreeOfParallelism);
+        MapInOrder(reader, 0, context, ingest, mapper, sink);
+    }
+
+    /// <summary>
+    /// Rows are parsed, mapped and delivered to the sink on Sep's worker threads; only a small
+    /// outcome comes back, in input order, so the account stays single-threaded and the
+    /// examples it keeps are the first ones in the file.
+    /// </summary>
+    /// <param name="lineOffset">Lines before the first row the reader sees (0 when it reads the file from its header).</param>
+    private static void MapInOrder(SepReader reader, long lineOffset, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
+    {
+        var outcomes = reader.ParallelEnumerate(row => MapRow(row, mapper, sink, context, lineOffset), context.DegreeOfParallelism);
         foreach (var outcome in outcomes)
             outcome.Account(ingest);
     }
 
     /// <summary>
-    /// Reads an uncompressed file as independent ranges of whole rows, one thread each: rows go
+    /// Reads an uncompressed file as independent ranges of whole rows, on every core: rows go
     /// to the sink on the thread that parsed them and each range keeps its own account, folded
-    /// into the input's in file order afterwards.
+    /// into the input's in file order afterwards. False when no range could be read (a carriage
+    /// return alone near the start): the caller reads the file in order from its header.
     /// </summary>
-    private static void ReadRanges(string path, IReadOnlyList<CsvChunk> chunks, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
+    private static bool TryReadRanges(string path, ReadContext context, InputIngest ingest, DefenderRowMapper mapper, IEventSink sink)
     {
-        var threads = context.DegreeOfParallelism;
-        var accounts = new RangeAccount[chunks.Count];
-        RangeWorkers.ForEach(chunks.Count, threads, static () => 0, (i, _) =>
+        var read = CsvSplitter.ReadRanges(path, context.DegreeOfParallelism, context.Progress, static () => 0, (chunk, text, _) =>
         {
-            var chunk = chunks[i];
-            var account = accounts[i] = new RangeAccount(ingest.Input, context.Log.ExamplesPerReason);
-            using var text = new FileRangeTextReader(path, chunk.Offset, chunk.Length, context.Progress);
-            using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(text);
+            var account = new RangeAccount(ingest.Input, context.Log.ExamplesPerReason);
+            using var reader = OpenRange(text);
             // Rows are read in order here, so each starts on the line the previous one ended
             // before: no need to count a row's line breaks back from its end (as MapRow does).
             var line = chunk.FirstLine;
@@ -99,10 +101,24 @@ public sealed class DefenderCsvFormat : ITelemetryFormat
                     account.Record(refused.At(line));
                 line = chunk.FirstLine + row.LineNumberToExcl - 1;
             }
+            return account;
         });
-        foreach (var account in accounts)
+        if (!read.AnyRead)
+            return false;
+        foreach (var account in read.Results)
             ingest.Fold(account);
+        // From a carriage return alone on, the rows are read in order, as the whole file would be.
+        if (read.Rest is { } rest)
+        {
+            using var text = new FileRangeTextReader(path, rest.Offset, rest.Length, context.Progress);
+            using var reader = OpenRange(text);
+            MapInOrder(reader, rest.FirstLine - 1, context, ingest, mapper, sink);
+        }
+        return true;
     }
+
+    private static SepReader OpenRange(TextReader text) =>
+        Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).From(text);
 
     private static IEnumerable<NetworkEvent> Read(SepReader reader, InputIngest ingest, DefenderRowMapper mapper)
     {

@@ -7,120 +7,219 @@ namespace Cadence.Sources.Internals;
 /// <summary>A byte range of a CSV file holding whole rows, and the line its first row starts on.</summary>
 internal readonly record struct CsvChunk(long Offset, long Length, long FirstLine);
 
+/// <summary>What <see cref="CsvSplitter.ReadRanges"/> read, and what it left to be read in order.</summary>
+/// <param name="Results">What the body returned for each range read, in file order.</param>
+/// <param name="Rest">
+/// The rows from the first carriage return alone on (offset, length to the end of the file, line),
+/// which the caller must read in order; null when every row was read.
+/// </param>
+internal sealed record CsvRangeRead<TResult>(IReadOnlyList<TResult> Results, CsvChunk? Rest)
+{
+    public bool AnyRead => Results.Count > 0;
+}
+
 /// <summary>
-/// Cuts an uncompressed CSV file into ranges of whole rows so that each can be parsed on its own
-/// thread. Sep's ParallelEnumerate parses on one thread and maps on others through an ordered
-/// PLINQ pipeline, which on two cores barely beat one (measured: 0.93 s against 1.1 s for 1M
-/// rows); independent ranges scale with the cores.
+/// Reads the rows of an uncompressed CSV file after its header as ranges of whole rows, each on
+/// the thread that takes it. Sep's ParallelEnumerate parses on one thread and maps on others
+/// through an ordered PLINQ pipeline, which on two cores barely beat one (measured: 0.93 s against
+/// 1.1 s for 1M rows); independent ranges scale with the cores.
 /// </summary>
 /// <remarks>
 /// A newline is a row boundary only outside quotes. RFC 4180 escapes a quote inside a quoted
 /// field by doubling it, so the parity of the number of quote characters before a position says
 /// whether it is inside a field. Knowing that parity (and the line number) at a cut needs every
-/// byte before it counted, so the counting itself runs on every core: the file is first cut at
-/// raw byte offsets, each slice counts its quotes and line breaks, prefix sums give the exact
-/// parity and line at each slice start, and each cut then moves forward to the first newline
-/// outside quotes. Counting half the file on one thread (the first version) left the other core
-/// idle for about 50 ms of a 1M-row run (perf timeline, AOT binary).
+/// byte before it counted. The file is cut at raw byte offsets into slices of about
+/// <see cref="SliceBytes"/>, taken in file order; each thread reads its slice once into memory,
+/// counting its quotes and line breaks as it goes, publishes the counts, waits for those of the
+/// slices before it (taken earlier, so counted by then or about to be), and only then knows
+/// where its first row starts and on which line. Its rows run to the first row start after
+/// the slice, read on from the file. Counting the whole file in a pass of its own before
+/// parsing (the previous design) read every byte from the kernel twice: about a tenth of a
+/// seed-rule run on a 1M-row export (perf, AOT binary).
+/// <para>
+/// The parser also ends a line at a carriage return alone (old Mac line ends, or one inside a
+/// quoted field), which this split does not. Rows before the first such character are read in
+/// ranges as usual (their cuts and lines do not depend on it); from the range that holds it on,
+/// nothing is read here, and the caller reads the rest in order (<see cref="CsvRangeRead{TResult}.Rest"/>).
+/// Nothing is delivered before a range's own start is known, so no row is read twice or missed.
+/// </para>
 /// </remarks>
 internal static class CsvSplitter
 {
-    // Small enough that a block the kernel has just copied in is still in the core's L2 cache
-    // (512 KiB here) when it is counted.
+    // Small enough that a slice the kernel has just copied in is mostly still in the core's L2
+    // cache (512 KiB to 1 MiB on these machines) when it is parsed, and that the threads finish
+    // within a millisecond of each other; large enough that opening a range stays negligible.
+    internal const int SliceBytes = 1 << 20;
+
+    // Small enough that a block is counted while it is still in L1/L2 after the kernel copied it.
     private const int CountBlockSize = 128 << 10;
 
     /// <summary>
-    /// Splits the rows after the header line into at most <paramref name="parts"/> chunks,
-    /// counting on up to <paramref name="threads"/> threads; null when the file ends a line with
-    /// a carriage return alone somewhere (old Mac line ends, or one inside a quoted field), which
-    /// the parser counts as a line end and this split does not: such a file must be read in order.
+    /// Reads the rows after the header line on up to <paramref name="threads"/> threads, each with
+    /// state of its own: calls <paramref name="body"/> once per range with the range and its text.
     /// </summary>
-    public static IReadOnlyList<CsvChunk>? Split(string path, int parts, int threads)
+    public static CsvRangeRead<TResult> ReadRanges<TState, TResult>(string path, int threads, ReadProgress progress,
+        Func<TState> state, Func<CsvChunk, TextReader, TState, TResult> body, int sliceBytes = SliceBytes)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var length = RandomAccess.GetLength(file);
-        parts = Math.Max(1, parts);
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
-
-        // Raw slices at byte offsets, each counting its quotes and line breaks.
-        var sliceStarts = new long[parts + 1];
-        for (var i = 0; i <= parts; i++)
-            sliceStarts[i] = length * i / parts;
-        var counts = new (long Quotes, long LineBreaks, long LoneCarriageReturns)[parts];
-        Parallel.For(0, parts, options, i => counts[i] = Count(file, sliceStarts[i], sliceStarts[i + 1], length));
-        if (counts.Any(c => c.LoneCarriageReturns > 0))
-            return null;
-
-        // The first row start after each slice's start, searched within the slice only: a
-        // search allowed to run on would, past an unterminated quote, read to the end of the file
-        // once per slice. The first ends the header; a slice inside a header or a quoted field
-        // longer than itself finds none and adds no chunk.
-        var quotesBefore = new long[parts];
-        var lineBreaksBefore = new long[parts];
-        for (var i = 1; i < parts; i++)
+        var slices = RangeCount(length, sliceBytes);
+        var counts = new SliceCounts(slices);
+        var found = new FoundStart?[slices];
+        var results = new TResult[slices];
+        RangeWorkers.ForEach(slices, threads, () => (Buffer: new byte[sliceBytes], State: state()), (i, worker) =>
         {
-            quotesBefore[i] = quotesBefore[i - 1] + counts[i - 1].Quotes;
-            lineBreaksBefore[i] = lineBreaksBefore[i - 1] + counts[i - 1].LineBreaks;
-        }
-        var found = new (long Offset, long Line)?[parts];
-        Parallel.For(0, parts, options, i =>
-            found[i] = NextRowStart(file, sliceStarts[i], sliceStarts[i + 1], quotesBefore[i], lineBreaksBefore[i]));
-        var starts = found.Where(f => f is not null).Select(f => f!.Value).ToList();
+            var from = length * i / slices;
+            var to = length * (i + 1) / slices;
+            var bytes = worker.Buffer.AsSpan(0, ReadAndCount(file, from, to, length, worker.Buffer, out var own));
+            counts.Publish(i, own);
+            var before = counts.Before(i);
+            // A carriage return alone before this slice: an earlier range stopped, and so does this one.
+            if (before.LoneCarriageReturns > 0)
+                return;
+            var start = FirstRowStart(bytes, (before.Quotes & 1) != 0, out var lineBreaks);
+            // None here (inside the header or a quoted field longer than the slice), or only the
+            // end of the file.
+            if (start < 0 || from + start >= length)
+                return;
+            var chunkStart = from + start;
+            var line = 1 + before.LineBreaks + lineBreaks;
+            var (end, tailLoneCarriageReturns) = to >= length
+                ? (length, 0L)
+                : RowStartAfter(file, to, length, ((before.Quotes + own.Quotes) & 1) != 0);
+            var clean = own.LoneCarriageReturns + tailLoneCarriageReturns == 0;
+            found[i] = new FoundStart(new CsvChunk(chunkStart, end - chunkStart, line), clean);
+            if (!clean)
+                return;
+            var head = worker.Buffer.AsMemory(start, bytes.Length - start);
+            using var text = new FileRangeTextReader(path, to, end - to, progress, head);
+            results[i] = body(found[i]!.Value.Chunk, text, worker.State);
+        });
 
-        var chunks = new List<CsvChunk>(starts.Count);
-        for (var i = 0; i < starts.Count; i++)
+        var read = new List<TResult>();
+        for (var i = 0; i < slices; i++)
         {
-            var end = i + 1 < starts.Count ? starts[i + 1].Offset : length;
-            if (end > starts[i].Offset)
-                chunks.Add(new CsvChunk(starts[i].Offset, end - starts[i].Offset, starts[i].Line));
+            if (found[i] is not { } f)
+                continue;
+            if (!f.Clean)
+                return new CsvRangeRead<TResult>(read, f.Chunk with { Length = length - f.Chunk.Offset });
+            read.Add(results[i]);
         }
-        return chunks;
+        return new CsvRangeRead<TResult>(read, null);
     }
 
-    /// <summary>Quote characters, line breaks and carriage returns not followed by a line feed in [start, end).</summary>
-    private static (long Quotes, long LineBreaks, long LoneCarriageReturns) Count(SafeFileHandle file, long start, long end, long length)
+    private static int RangeCount(long length, int sliceBytes) => (int)Math.Max(1, (length + sliceBytes - 1) / sliceBytes);
+
+    private readonly record struct FoundStart(CsvChunk Chunk, bool Clean);
+
+    private readonly record struct Counts(long Quotes, long LineBreaks, long LoneCarriageReturns);
+
+    /// <summary>Each slice's counts, published by the thread that read it, and their sums over the slices before each.</summary>
+    private sealed class SliceCounts(int slices)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(CountBlockSize);
-        try
+        // An object, not a Lock: the waits below need Monitor.
+        private readonly object _lock = new();
+        private readonly Counts?[] _own = new Counts?[slices];
+        private readonly Counts[] _before = new Counts[slices + 1];
+
+        // Slices whose predecessors are all counted: _before[0.._known] is final.
+        private int _known;
+
+        public void Publish(int slice, Counts own)
         {
-            var counts = new ByteCounts();
-            var position = start;
-            while (position < end)
+            lock (_lock)
             {
-                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(CountBlockSize, end - position)), position);
-                if (read == 0)
-                    break;
-                counts.Add(buffer.AsSpan(0, read));
-                position += read;
+                _own[slice] = own;
+                while (_known < _own.Length && _own[_known] is { } next)
+                {
+                    var sum = _before[_known];
+                    _before[++_known] = new Counts(sum.Quotes + next.Quotes, sum.LineBreaks + next.LineBreaks,
+                        sum.LoneCarriageReturns + next.LoneCarriageReturns);
+                }
+                Monitor.PulseAll(_lock);
             }
-            // A carriage return ending the slice is lone unless the next slice starts with a line feed.
-            Span<byte> next = stackalloc byte[1];
-            if (counts.EndsWithCarriageReturn
-                && (position >= length || RandomAccess.Read(file, next, position) == 0 || next[0] != (byte)'\n'))
-                counts.LoneCarriageReturns++;
-            return (counts.Quotes, counts.LineBreaks, counts.LoneCarriageReturns);
         }
-        finally
+
+        /// <summary>
+        /// The sums over the slices before <paramref name="slice"/>, once all are published. They
+        /// were taken before it, and a thread publishes before it waits, so this always returns.
+        /// </summary>
+        public Counts Before(int slice)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            lock (_lock)
+            {
+                while (_known < slice)
+                    Monitor.Wait(_lock);
+                return _before[slice];
+            }
         }
     }
 
     /// <summary>
-    /// The start of the first row after the first line break outside quotes in
-    /// [<paramref name="position"/>, <paramref name="end"/>), and its line; null when there is none. The quotes and
-    /// line breaks before <paramref name="position"/> give the parity and line there.
+    /// Reads [<paramref name="from"/>, <paramref name="to"/>) into <paramref name="buffer"/>,
+    /// counting its quotes, line breaks and carriage returns not followed by a line feed block by
+    /// block, while each block is still in cache; returns the bytes read.
     /// </summary>
-    private static (long Offset, long Line)? NextRowStart(SafeFileHandle file, long position, long end, long quotesBefore, long lineBreaksBefore)
+    private static int ReadAndCount(SafeFileHandle file, long from, long to, long length, byte[] buffer, out Counts counts)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var total = (int)(to - from);
+        var bytes = new ByteCounts();
+        var read = 0;
+        while (read < total)
+        {
+            var n = RandomAccess.Read(file, buffer.AsSpan(read, Math.Min(CountBlockSize, total - read)), from + read);
+            if (n == 0)
+                break;
+            bytes.Add(buffer.AsSpan(read, n));
+            read += n;
+        }
+        // A carriage return ending the slice is lone unless the next slice starts with a line feed.
+        Span<byte> next = stackalloc byte[1];
+        var end = from + read;
+        if (bytes.EndsWithCarriageReturn
+            && (end >= length || RandomAccess.Read(file, next, end) == 0 || next[0] != (byte)'\n'))
+            bytes.LoneCarriageReturns++;
+        counts = new Counts(bytes.Quotes, bytes.LineBreaks, bytes.LoneCarriageReturns);
+        return read;
+    }
+
+    /// <summary>
+    /// The offset in <paramref name="bytes"/> just after its first line break outside quotes, and
+    /// the line breaks before that offset; -1 when there is none.
+    /// </summary>
+    private static int FirstRowStart(ReadOnlySpan<byte> bytes, bool inQuotes, out long lineBreaks)
+    {
+        lineBreaks = 0;
+        var offset = 0;
+        int newline;
+        while ((newline = bytes[offset..].IndexOf((byte)'\n')) >= 0)
+        {
+            inQuotes ^= (bytes.Slice(offset, newline).Count((byte)'"') & 1) != 0;
+            offset += newline + 1;
+            lineBreaks++;
+            if (!inQuotes)
+                return offset;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The first row start at or after <paramref name="position"/> (just after a line break
+    /// outside quotes), or the end of the file; and the carriage returns alone before it.
+    /// </summary>
+    /// <remarks>
+    /// Usually a few hundred bytes on; past an unterminated quote, the end of the file, read
+    /// once (by the range before it: the slices after it find no row start of their own).
+    /// </remarks>
+    private static (long End, long LoneCarriageReturns) RowStartAfter(SafeFileHandle file, long position, long length, bool inQuotes)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            var inQuotes = (quotesBefore & 1) != 0;
-            var line = 1 + lineBreaksBefore;
-            while (position < end)
+            var counts = new ByteCounts();
+            while (position < length)
             {
-                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, end - position)), position);
+                var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)), position);
                 if (read == 0)
                     break;
                 var block = buffer.AsSpan(0, read);
@@ -130,14 +229,25 @@ internal static class CsvSplitter
                 {
                     inQuotes ^= (block.Slice(offset, newline).Count((byte)'"') & 1) != 0;
                     offset += newline + 1;
-                    line++;
                     if (!inQuotes)
-                        return (position + offset, line);
+                    {
+                        counts.Add(block[..offset]);
+                        return (position + offset, counts.LoneCarriageReturns);
+                    }
                 }
-                inQuotes ^= (block[offset..].Count((byte)'"') & 1) != 0;
+                // Read in small blocks, so the usual search reads little; it grows past an open quote.
+                counts.Add(block);
                 position += read;
+                if (buffer.Length < CountBlockSize)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(CountBlockSize);
+                }
             }
-            return null;
+            // The file's last byte: a carriage return there is alone.
+            if (counts.EndsWithCarriageReturn)
+                counts.LoneCarriageReturns++;
+            return (length, counts.LoneCarriageReturns);
         }
         finally
         {
@@ -207,12 +317,19 @@ internal sealed class FileRangeTextReader : TextReader
     private int _pendingStart;
     private int _pendingEnd;
 
-    public FileRangeTextReader(string path, long offset, long length, ReadProgress progress)
+    // Bytes of the range already read (by CsvSplitter), decoded before the rest is read from the file.
+    private readonly ReadOnlyMemory<byte> _head;
+    private int _headStart;
+
+    /// <param name="head">The range's first bytes, already in memory; <paramref name="offset"/> and <paramref name="length"/> give the rest.</param>
+    public FileRangeTextReader(string path, long offset, long length, ReadProgress progress, ReadOnlyMemory<byte> head = default)
     {
         _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
         _position = offset;
         _end = offset + length;
         _progress = progress;
+        _head = head;
+        progress.Add(head.Length);
     }
 
     public override int Read(Span<char> buffer)
@@ -252,6 +369,14 @@ internal sealed class FileRangeTextReader : TextReader
         var bytes = _bytes ?? throw new ObjectDisposedException(nameof(FileRangeTextReader));
         while (true)
         {
+            if (_headStart < _head.Length)
+            {
+                _decoder.Convert(_head.Span[_headStart..], chars, flush: false, out var usedHead, out var decodedHead, out _);
+                _headStart += usedHead;
+                if (decodedHead > 0)
+                    return decodedHead;
+                continue;
+            }
             if (_byteStart == _byteEnd)
             {
                 var read = _position < _end ? RandomAccess.Read(_file, bytes.AsSpan(0, (int)Math.Min(bytes.Length, _end - _position)), _position) : 0;
