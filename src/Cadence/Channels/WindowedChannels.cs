@@ -565,13 +565,15 @@ public sealed class WindowedChannels
             {
                 var chunks = new Entry[_chunks.Length + 1][];
                 _chunks.CopyTo(chunks, 0);
-                chunks[^1] = new Entry[chunkIndex == 0 ? FirstChunkSize : ChunkSize];
+                chunks[^1] = chunkIndex == 0 ? new Entry[FirstChunkSize] : WrittenFirst(new Entry[ChunkSize]);
                 _chunks = chunks;
             }
             else if ((Count & (ChunkSize - 1)) == _chunks[chunkIndex].Length)
             {
-                var grown = _chunks[chunkIndex];
-                Array.Resize(ref grown, Math.Min(grown.Length * 2, ChunkSize));
+                var full = _chunks[chunkIndex];
+                var size = Math.Min(full.Length * 2, ChunkSize);
+                var grown = size == ChunkSize ? WrittenFirst(new Entry[size]) : new Entry[size];
+                full.CopyTo(grown, 0);
                 _chunks[chunkIndex] = grown;
             }
             // The whole entry is written, though the chunk is zeroed already: see WrittenFirst.
@@ -607,9 +609,11 @@ public sealed class WindowedChannels
         /// before its slot is written), the kernel maps the shared zero page, and the write after
         /// it copies the page and flushes the other core's TLB by interrupt, which a VM makes
         /// costly: about 4 % of a seed-rule run on the 1M-row export (perf: do_wp_page and
-        /// flush_tlb_mm_range under AddHashed). A write first maps each page once. Entries are
-        /// written whole as they are appended instead of clearing whole chunks, whose unused
-        /// tails would then take memory (6 MB on that export).
+        /// flush_tlb_mm_range under AddHashed). A write first maps each page once. A full-size
+        /// chunk is written whole when it is made, though its unused tail then takes memory
+        /// (about 4 MB over the 64 stripes): entries written only as they are appended left the
+        /// tail to the garbage collector, whose marking reads every entry of a chunk and so maps
+        /// the zero page under the rest (2-3 % of a run in the same interrupts, perf).
         /// </remarks>
         private static T[] WrittenFirst<T>(T[] array)
         {
