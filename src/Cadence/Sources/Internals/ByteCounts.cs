@@ -27,6 +27,29 @@ internal struct ByteCounts
         var i = 0;
         // 1 when the previous byte (in this block or the one before) was a carriage return.
         var carry = EndsWithCarriageReturn ? 1u : 0u;
+        // 64 bytes a step where the CPU has them (AVX-512): half the steps of 32 (about a third
+        // less time counting, perf on the AOT binary built for this machine).
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var quote = Vector512.Create((byte)'"');
+            var lineFeed = Vector512.Create((byte)'\n');
+            var carriageReturn = Vector512.Create((byte)'\r');
+            for (; i + Vector512<byte>.Count <= block.Length; i += Vector512<byte>.Count)
+            {
+                var v = Vector512.Create(block.Slice(i, Vector512<byte>.Count));
+                var lf = Vector512.Equals(v, lineFeed).ExtractMostSignificantBits();
+                var cr = Vector512.Equals(v, carriageReturn).ExtractMostSignificantBits();
+                Quotes += BitOperations.PopCount(Vector512.Equals(v, quote).ExtractMostSignificantBits());
+                LineBreaks += BitOperations.PopCount(lf);
+                if ((cr | carry) != 0)
+                {
+                    if (carry != 0 && (lf & 1) == 0)
+                        LoneCarriageReturns++;
+                    LoneCarriageReturns += BitOperations.PopCount(cr & ~(lf >> 1) & 0x7FFF_FFFF_FFFF_FFFFul);
+                    carry = (uint)(cr >> 63);
+                }
+            }
+        }
         if (Vector256.IsHardwareAccelerated)
         {
             var quote = Vector256.Create((byte)'"');
