@@ -270,6 +270,28 @@ public sealed class WindowedChannels
         return new SummaryView(this);
     }
 
+    /// <summary>What <see cref="Select{T}"/> asks of each channel: a value, or null for none.</summary>
+    public delegate T? SummarySelector<T>(in ChannelKey key, in ConnectionSummary summary) where T : class;
+
+    /// <summary>
+    /// The values <paramref name="select"/> gives for the summarized channels (call
+    /// <see cref="Summarize"/> first), in no particular order, the stripes walked on up to
+    /// <paramref name="threads"/> threads.
+    /// </summary>
+    /// <remarks>
+    /// Walking 143k channels through the dictionary view (an iterator per stripe, a 104-byte pair
+    /// copied at each step) took one thread about 12 ms at the end of a seed-rule run on the 1M-row
+    /// export while the other had nothing to do (perf timeline); here each entry is read in place.
+    /// </remarks>
+    public List<T> Select<T>(SummarySelector<T> select, int threads) where T : class
+    {
+        ApplyBatches();
+        var found = new List<T>[_stripes.Length];
+        Parallel.For(0, _stripes.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
+            i => found[i] = _stripes[i].Summaries.Select(select));
+        return [.. found.SelectMany(values => values)];
+    }
+
     /// <summary>
     /// Folds in the channels grouped by another instance over other events of the same inputs.
     /// <paramref name="other"/> must not be used afterwards.
@@ -619,6 +641,18 @@ public sealed class WindowedChannels
         {
             Array.Clear(array);
             return array;
+        }
+
+        public List<T> Select<T>(SummarySelector<T> select) where T : class
+        {
+            var values = new List<T>();
+            for (var i = 0; i < Count; i++)
+            {
+                ref readonly var entry = ref At(i);
+                if (select(in entry.Key, in entry.Summary) is { } value)
+                    values.Add(value);
+            }
+            return values;
         }
 
         public IEnumerator<KeyValuePair<ChannelKey, ConnectionSummary>> GetEnumerator()

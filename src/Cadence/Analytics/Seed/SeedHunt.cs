@@ -50,7 +50,7 @@ public static class SeedHunt
         var summaries = channels.Summarize(log.LatestEventTicks);
         var outsideWindow = channels.OutsideWindow + refusedOutsideWindow;
         var bytesKnown = log.Inputs.Any(i => (i.Provides & (TelemetryFields.SentBytes | TelemetryFields.ReceivedBytes)) != 0);
-        var rows = SeedRule.Evaluate(summaries, bytesKnown);
+        var rows = SeedRule.Evaluate(channels, bytesKnown, options.DegreeOfParallelism);
         var asOfTicks = options.AsOf?.ToUniversalTime().Ticks ?? log.LatestEventTicks;
         return new SeedHuntResult(
             rows, log, asOfTicks, options.AsOf is null, options.EffectiveWindow, bytesKnown,

@@ -72,8 +72,20 @@ public static class SeedRule
             if (Evaluate(key, summary, bytesKnown) is { } result)
                 results.Add(result);
         }
-        // `sort by ConnectionCount desc`; Kusto leaves ties in no particular order, Cadence
-        // breaks them by the grouping columns so two runs print the same thing.
+        return Sort(results);
+    }
+
+    /// <summary>As <see cref="Evaluate(IReadOnlyDictionary{ChannelKey, ConnectionSummary}, bool)"/>, over the channels in place, on up to <paramref name="threads"/> threads.</summary>
+    public static IReadOnlyList<SeedResult> Evaluate(WindowedChannels channels, bool bytesKnown, int threads) =>
+        Sort(channels.Select((in ChannelKey key, in ConnectionSummary summary) => Evaluate(key, summary, bytesKnown), threads));
+
+    /// <summary>
+    /// `sort by ConnectionCount desc`; Kusto leaves ties in no particular order, Cadence breaks
+    /// them by the grouping columns so two runs print the same thing, whatever order the rows
+    /// were found in.
+    /// </summary>
+    private static List<SeedResult> Sort(List<SeedResult> results)
+    {
         results.Sort(static (a, b) =>
         {
             var c = b.ConnectionCount.CompareTo(a.ConnectionCount);
