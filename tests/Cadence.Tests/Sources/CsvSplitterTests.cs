@@ -135,6 +135,23 @@ public sealed class CsvSplitterTests : IDisposable
         Assert.Equal(new FileInfo(path).Length, chunk.Offset + chunk.Length);
     }
 
+    [Fact]
+    public async Task SlicesWaitForTheCountsBeforeThemAndAreReleasedWhenAReadFails()
+    {
+        var counts = new CsvSplitter.SliceCounts(4);
+        counts.Publish(1, new CsvSplitter.Counts(3, 5, 0));
+        // Slice 2 waits on slice 0, published later from this thread.
+        var waiting = Task.Run(() => counts.Before(2));
+        Assert.False(waiting.IsCompleted);
+        counts.Publish(0, new CsvSplitter.Counts(1, 2, 0));
+        Assert.Equal(new CsvSplitter.Counts(4, 7, 0), await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Slice 2 failed to read: slice 3 gives up instead of waiting for ever.
+        var abandoned = Task.Run(() => counts.Before(3));
+        counts.Abandon();
+        Assert.Null(await abandoned.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     private static CsvRangeRead<(CsvChunk Chunk, string Text)> Read(string path, int threads, int sliceBytes = CsvSplitter.SliceBytes) =>
         CsvSplitter.ReadRanges(path, threads, new ReadProgress(), static () => 0, (chunk, text, _) => (chunk, text.ReadToEnd()), sliceBytes);
 

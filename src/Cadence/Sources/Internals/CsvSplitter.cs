@@ -71,9 +71,23 @@ internal static class CsvSplitter
         {
             var from = length * i / slices;
             var to = length * (i + 1) / slices;
-            var bytes = worker.Buffer.AsSpan(0, ReadAndCount(file, from, to, length, worker.Buffer, out var own));
+            int read;
+            Counts own;
+            try
+            {
+                read = ReadAndCount(file, from, to, length, worker.Buffer, out own);
+            }
+            catch
+            {
+                // The slices after this one would wait for its counts for ever.
+                counts.Abandon();
+                throw;
+            }
+            var bytes = worker.Buffer.AsSpan(0, read);
             counts.Publish(i, own);
-            var before = counts.Before(i);
+            // Null when a slice before it could not be read: its error ends the read.
+            if (counts.Before(i) is not { } before)
+                return;
             // A carriage return alone before this slice: an earlier range stopped, and so does this one.
             if (before.LoneCarriageReturns > 0)
                 return;
@@ -112,10 +126,10 @@ internal static class CsvSplitter
 
     private readonly record struct FoundStart(CsvChunk Chunk, bool Clean);
 
-    private readonly record struct Counts(long Quotes, long LineBreaks, long LoneCarriageReturns);
+    internal readonly record struct Counts(long Quotes, long LineBreaks, long LoneCarriageReturns);
 
     /// <summary>Each slice's counts, published by the thread that read it, and their sums over the slices before each.</summary>
-    private sealed class SliceCounts(int slices)
+    internal sealed class SliceCounts(int slices)
     {
         // An object, not a Lock: the waits below need Monitor.
         private readonly object _lock = new();
@@ -124,6 +138,7 @@ internal static class CsvSplitter
 
         // Slices whose predecessors are all counted: _before[0.._known] is final.
         private int _known;
+        private bool _abandoned;
 
         public void Publish(int slice, Counts own)
         {
@@ -142,15 +157,26 @@ internal static class CsvSplitter
 
         /// <summary>
         /// The sums over the slices before <paramref name="slice"/>, once all are published. They
-        /// were taken before it, and a thread publishes before it waits, so this always returns.
+        /// were taken before it, and a thread publishes before it waits (or abandons the read:
+        /// then null), so this always returns.
         /// </summary>
-        public Counts Before(int slice)
+        public Counts? Before(int slice)
         {
             lock (_lock)
             {
-                while (_known < slice)
+                while (_known < slice && !_abandoned)
                     Monitor.Wait(_lock);
-                return _before[slice];
+                return _known >= slice ? _before[slice] : null;
+            }
+        }
+
+        /// <summary>Wakes every thread waiting for counts that will not come.</summary>
+        public void Abandon()
+        {
+            lock (_lock)
+            {
+                _abandoned = true;
+                Monitor.PulseAll(_lock);
             }
         }
     }
