@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime;
 using Cadence.Analytics;
 using Cadence.Analytics.Seed;
 using Cadence.Reporting.Findings;
@@ -177,52 +176,15 @@ internal static class HuntVerb
         }
     }
 
-    // What a seed-rule run may allocate before the runtime collects after all: the 1M-row export
-    // allocates about 50 MB (its groups' tables and strings, the readers' buffers).
-    private const long SeedRunAllocationBudget = 200L << 20;
-
-    /// <summary>
-    /// Asks the runtime not to collect garbage during a seed-rule run, which allocates little and
-    /// keeps nearly all of it: the group tables growing on the large object heap made it run two
-    /// full blocking collections on the 1M-row export, about 13 ms each with the other reader
-    /// thread stopped (a tenth of the run's wall time, perf). Past the budget the runtime
-    /// collects as usual. False when the runtime declines (or another run in this process holds
-    /// such a region: tests run verbs side by side).
-    /// </summary>
-    /// <remarks>Peak memory: 55 -> 64 MiB on that export (garbage no longer collected), against 0.88x the wall time.</remarks>
-    private static bool TryStartNoCollections()
-    {
-        try
-        {
-            return GC.TryStartNoGCRegion(SeedRunAllocationBudget);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentOutOfRangeException)
-        {
-            return false;
-        }
-    }
-
-    private static void EndNoCollections()
-    {
-        // The region is over already when the run allocated past the budget.
-        if (GCSettings.LatencyMode != GCLatencyMode.NoGCRegion)
-            return;
-        try
-        {
-            GC.EndNoGCRegion();
-        }
-        catch (InvalidOperationException)
-        {
-            // Ended by a collection in between (another run in this process, or the budget).
-        }
-    }
-
     private static int Run(CliContext context, SeedHuntOptions options, OutputFormat format, string? outputPath)
     {
         SeedHuntResult result;
-        var noCollections = TryStartNoCollections();
         try
         {
+            // The seed rule's groups, like a hunt's channels, live to the end of the run: its
+            // tables growing made the runtime run two full blocking collections on the 1M-row
+            // export, about 13 ms each with the other reader thread stopped (perf timeline).
+            using var pause = CollectionPause.Begin();
             result = RunWithProgress(context, options.Paths, progress => SeedHunt.Run(options, progress));
         }
         catch (Exception ex) when (ex is UnreadableInputException or MalformedInputException or IOException or UnauthorizedAccessException)
@@ -235,11 +197,6 @@ internal static class HuntVerb
             // A defect, not bad input: still one line and exit 1, never a stack trace on the analyst's screen.
             context.Error.WriteLine($"cadence: internal error: {UntrustedText.ForTerminal(ex.GetType().Name)}: {UntrustedText.ForTerminal(ex.Message)}");
             return ExitCodes.RuntimeError;
-        }
-        finally
-        {
-            if (noCollections)
-                EndNoCollections();
         }
 
         var written = WriteResults(context, outputPath, (writer, console) => SeedResultWriter.Write(format, result.Rows, writer, console));
