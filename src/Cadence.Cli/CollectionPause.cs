@@ -37,6 +37,12 @@ internal sealed class CollectionPause : IDisposable
             // A region is already open (another hunt in the same process, as in the tests).
             return new CollectionPause(false);
         }
+        catch (ArgumentOutOfRangeException)
+        {
+            // More than the runtime allows in one region (a heap hard limit, a container's
+            // memory limit): the hunt runs with collections as usual.
+            return new CollectionPause(false);
+        }
     }
 
     public void Dispose()
