@@ -257,13 +257,13 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
                     switch (pending.Role)
                     {
                         case ChannelRole.Connection:
-                            series.AddConnection(e, _limits);
+                            series.AddConnection(e, pending.RemoteIPHash, _limits);
                             break;
                         case ChannelRole.Failed:
-                            series.AddFailure(e, _limits);
+                            series.AddFailure(e, pending.RemoteIPHash, _limits);
                             break;
                         default:
-                            series.AddInspection(e, _limits);
+                            series.AddInspection(e, pending.RemoteIPHash, _limits);
                             break;
                     }
                 }
@@ -276,6 +276,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
                         SentBytes = pending.Sent,
                         ReceivedBytes = pending.Received,
                         RemoteIP = record.Slice(pending.KeyLength, pending.RemoteIPLength),
+                        RemoteIPHash = pending.RemoteIPHash,
                         RemotePort = pending.Port,
                         CommandLine = record[(pending.KeyLength + pending.RemoteIPLength)..],
                         Provenance = pending.Provenance,
@@ -319,19 +320,25 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
 
         var asOf = _asOfTicks ?? latestEventTicks ?? (latestSeen == long.MinValue ? 0 : latestSeen);
         var after = asOf - _windowTicks;
-        var all = new KeyValuePair<ChannelKey, ChannelSeries>[_stripes.Sum(s => s.Count)];
-        var filled = 0;
-        foreach (var stripe in _stripes)
-            filled = stripe.CopyTo(all, filled);
-        var dropped = new long[all.Length];
-        Parallel.For(0, all.Length, i =>
-        {
-            var series = all[i].Value;
-            dropped[i] = series.KeepWindow(after, asOf);
-            series.SortByTime();
-        });
+
+        // Stripe by stripe on every core, one visit to each channel (a cache miss apiece among
+        // hundreds of thousands): the window, the sort, its place in the table, and whether it
+        // carries any details (the analytics that read only those walk that list, not the table).
+        var offsets = new int[_stripes.Length + 1];
+        for (var i = 0; i < _stripes.Length; i++)
+            offsets[i + 1] = offsets[i] + _stripes[i].Count;
+        var all = new KeyValuePair<ChannelKey, ChannelSeries>[offsets[^1]];
+        var detailed = new bool[all.Length];
+        var dropped = new long[_stripes.Length];
+        Parallel.For(0, _stripes.Length, i => dropped[i] = _stripes[i].Complete(after, asOf, all, detailed, offsets[i]));
         outside += dropped.Sum();
-        return new ChannelSet(new ChannelTable(all), byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
+        var withDetails = new List<KeyValuePair<ChannelKey, ChannelSeries>>();
+        for (var i = 0; i < all.Length; i++)
+        {
+            if (detailed[i])
+                withDetails.Add(all[i]);
+        }
+        return new ChannelSet(new ChannelTable(all, [.. withDetails]), byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
     }
 
     public void Dispose() => _partials.Dispose();
@@ -413,14 +420,25 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
             _slots = slots;
         }
 
-        public int CopyTo(KeyValuePair<ChannelKey, ChannelSeries>[] all, int at)
+        /// <summary>
+        /// Keeps each channel's connections in (<paramref name="afterTicks"/>, <paramref name="throughTicks"/>]
+        /// in time order, and copies the channels into <paramref name="all"/> from <paramref name="at"/>,
+        /// marking in <paramref name="detailed"/> those with <see cref="ChannelSeries.HasDetails"/>.
+        /// </summary>
+        /// <returns>Connections dropped as outside the window.</returns>
+        public long Complete(long afterTicks, long throughTicks, KeyValuePair<ChannelKey, ChannelSeries>[] all, bool[] detailed, int at)
         {
+            long dropped = 0;
             foreach (var slot in _slots)
             {
-                if (slot.Series is { } series)
-                    all[at++] = new KeyValuePair<ChannelKey, ChannelSeries>(series.Key, series);
+                if (slot.Series is not { } series)
+                    continue;
+                dropped += series.KeepWindow(afterTicks, throughTicks);
+                series.SortByTime();
+                detailed[at] = series.HasDetails;
+                all[at++] = new KeyValuePair<ChannelKey, ChannelSeries>(series.Key, series);
             }
-            return at;
+            return dropped;
         }
 
         private readonly record struct Slot(ulong Hash, ChannelSeries? Series);
@@ -434,6 +452,9 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
     private struct PendingEvent
     {
         public ulong Hash;
+
+        /// <summary>The keyed hash of the remote address (<see cref="ChannelSeries"/> compares these, not the strings).</summary>
+        public ulong RemoteIPHash;
         public ChannelRole Role;
 
         /// <summary>The index of the built event in <see cref="Partial.Events"/>; -1 for a plain row.</summary>
@@ -524,7 +545,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
         {
             Events[_built] = e;
             Keys[_built] = key;
-            Batch[Pending++] = new PendingEvent { Hash = hash, Role = role, Built = _built++ };
+            Batch[Pending++] = new PendingEvent { Hash = hash, RemoteIPHash = Owner.Hash(e.RemoteIP), Role = role, Built = _built++ };
             return Pending == BatchSize;
         }
 
@@ -542,6 +563,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
             Batch[Pending++] = new PendingEvent
             {
                 Hash = Owner.Hash(record[..keyLength]),
+                RemoteIPHash = Owner.Hash(c.RemoteIP),
                 Role = role,
                 Built = -1,
                 RecordStart = _used,

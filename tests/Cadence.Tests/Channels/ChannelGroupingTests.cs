@@ -88,6 +88,43 @@ public class ChannelGroupingTests
     }
 
     [Fact]
+    public void A_channel_keeps_each_address_once_and_no_more_than_the_limit()
+    {
+        // Eight addresses, each seen twice, in a channel allowed four.
+        var events = Enumerable.Range(0, 16).Select(i =>
+            Events.At(Events.T0.AddMinutes(i), ip: $"198.51.100.{i % 8}", url: "c2.cdn.example"));
+        using var grouping = new ChannelGrouping(Scope, TimeSpan.FromHours(24), null, new ChannelLimits(MaxDistinct: 4));
+        foreach (var e in events)
+            grouping.Accept(e);
+
+        var series = Assert.Single(grouping.Complete(null).Channels).Value;
+
+        Assert.Equal(["198.51.100.0", "198.51.100.1", "198.51.100.2", "198.51.100.3"], series.RemoteIPs.Order(StringComparer.Ordinal));
+        Assert.Equal(16, series.Count);
+    }
+
+    [Fact]
+    public void The_channels_with_details_are_listed_apart_in_table_order()
+    {
+        var events = new[]
+        {
+            Events.At(Events.T0, url: "plain.example"),
+            Events.At(Events.T0, url: "agent.example") with { UserAgent = "curl/8.0", HttpMethod = "GET" },
+            Events.At(Events.T0, url: "socket.example") with { WebSocketUpgrade = true },
+            Events.At(Events.T0, url: "long.example") with { DurationTicks = TimeSpan.TicksPerHour },
+            Events.At(Events.T0, url: "tls.example") with { Ja3 = "e7d705a3286e19ea42f587b344ee6865" },
+        };
+
+        var table = Group(events).Channels;
+
+        var all = table.All.ToArray().Select(c => c.Key.Destination).ToList();
+        var detailed = table.WithDetails.ToArray().Select(c => c.Key.Destination).ToList();
+        Assert.Equal(["agent.example", "long.example", "socket.example", "tls.example"], detailed.Order(StringComparer.Ordinal));
+        Assert.Equal(all.Where(detailed.Contains), detailed);
+        Assert.DoesNotContain("plain.example", detailed);
+    }
+
+    [Fact]
     public void Failures_and_inspections_join_the_channel_without_being_timed()
     {
         var events = new[]

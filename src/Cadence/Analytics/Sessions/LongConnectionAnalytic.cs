@@ -39,7 +39,7 @@ public sealed class LongConnectionAnalytic : IChannelAnalytic
         var tiers = context.Tuning.LongConnections;
         var windowEnd = context.Channels.AsOfTicks;
         var findings = new List<Finding>();
-        foreach (var (key, series) in context.Channels.Channels)
+        foreach (var (key, series) in context.Channels.Channels.WithDetails)
         {
             if (series.DurationTicksTotal <= 0)
                 continue;

@@ -25,7 +25,7 @@ public sealed class WebSocketAnalytic : IChannelAnalytic
     public IReadOnlyList<Finding> Evaluate(HuntContext context)
     {
         var findings = new List<Finding>();
-        foreach (var (key, series) in context.Channels.Channels)
+        foreach (var (key, series) in context.Channels.Channels.WithDetails)
         {
             if (series.WebSocketUpgrades == 0)
                 continue;

@@ -45,7 +45,8 @@ public sealed class Ja3Analytic : IChannelAnalytic
 
     public IReadOnlyList<Finding> Evaluate(HuntContext context)
     {
-        var channels = context.Channels.Channels;
+        // Only channels with details carry a JA3.
+        var channels = context.Channels.Channels.WithDetails;
         // Fleet-wide: which devices use each JA3, and how many a device's process shows.
         var devicesByJa3 = new Dictionary<string, HashSet<string>>(StringComparer.OrdinalIgnoreCase);
         var byProcess = new Dictionary<(string Device, string Process), HashSet<string>>();

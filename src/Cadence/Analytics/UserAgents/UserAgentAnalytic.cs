@@ -24,9 +24,9 @@ public sealed class UserAgentAnalytic : IChannelAnalytic
     {
         var known = KnownUserAgents.With(context.Tuning.KnownBad.UserAgents);
         var set = context.Channels;
-        // A walk over the table's array, not LINQ through the dictionary interface: most channels carry no HTTP details.
+        // Only the channels with details can carry user agents (most carry none).
         var withAgents = new List<(ChannelKey Key, ChannelSeries Value, IReadOnlyDictionary<string, int> Agents)>();
-        foreach (var (key, series) in set.Channels.All)
+        foreach (var (key, series) in set.Channels.WithDetails)
         {
             if (series.UserAgents.Count > 0 || series.MissingUserAgent > 0)
                 withAgents.Add((key, series, InWindow(series, set.WindowStartTicks, set.AsOfTicks)));
