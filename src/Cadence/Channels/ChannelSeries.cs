@@ -71,6 +71,18 @@ public sealed class ChannelSeries
 
     private int Capacity => _connections?.Length ?? InlineConnections;
 
+    /// <summary>
+    /// Reads what adding an event to this channel reads (the times, the address hash, the port,
+    /// and where the next connection goes), so a batch's cache misses on its channels overlap
+    /// before the batch is added (see ChannelGrouping.Apply). Returns a value only so the reads
+    /// are not dropped.
+    /// </summary>
+    internal long Touch()
+    {
+        var storage = Storage;
+        return Count + LastTicks + FirstTicks + (long)_remoteIPHash + _remotePort + (storage.IsEmpty ? 0 : storage[Math.Min(Count, storage.Length - 1)].Ticks);
+    }
+
     /// <summary>True when the next connection would grow the storage: the moment to drop what fell out of the window.</summary>
     internal bool IsFull => Count == Capacity;
 
