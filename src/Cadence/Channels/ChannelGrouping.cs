@@ -247,6 +247,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
                 {
                     series = new ChannelSeries(pending.Built >= 0 ? partial.Keys[pending.Built] : KeyOf(partial.Record(pending), partial));
                     stripe.Insert(slot, pending.Hash, series);
+                    partial.Created.Add(series);
                 }
                 // This thread's latest time is at most the run's: what it pushes out is surely out.
                 if (pending.Role == ChannelRole.Connection && series.IsFull && _asOfTicks is null)
@@ -321,16 +322,38 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
         var asOf = _asOfTicks ?? latestEventTicks ?? (latestSeen == long.MinValue ? 0 : latestSeen);
         var after = asOf - _windowTicks;
 
-        // Stripe by stripe on every core, one visit to each channel (a cache miss apiece among
-        // hundreds of thousands): the window, the sort, its place in the table, and whether it
-        // carries any details (the analytics that read only those walk that list, not the table).
-        var offsets = new int[_stripes.Length + 1];
-        for (var i = 0; i < _stripes.Length; i++)
-            offsets[i + 1] = offsets[i] + _stripes[i].Count;
-        var all = new KeyValuePair<ChannelKey, ChannelSeries>[offsets[^1]];
+        // One visit to each channel, on every core: the window, the sort, its place in the table
+        // and its glance. The channels are visited in the order each thread made them, which is
+        // about the order of their memory: in the stripes' hash order every channel was a cache
+        // miss or more, and this pass took about 45 ms of a 1M-row export's run.
+        var ordered = new ChannelSeries[partials.Sum(p => p.Created.Count)];
+        var filled = 0;
+        foreach (var partial in partials)
+        {
+            partial.Created.CopyTo(ordered, filled);
+            filled += partial.Created.Count;
+            partial.Created.Clear();
+        }
+        var all = new KeyValuePair<ChannelKey, ChannelSeries>[ordered.Length];
+        var glances = new ChannelGlance[all.Length];
         var detailed = new bool[all.Length];
-        var dropped = new long[_stripes.Length];
-        Parallel.For(0, _stripes.Length, i => dropped[i] = _stripes[i].Complete(after, asOf, all, detailed, offsets[i]));
+        const int Slice = 4096;
+        var dropped = new long[(all.Length + Slice - 1) / Slice];
+        Parallel.For(0, dropped.Length, slice =>
+        {
+            long sliceDropped = 0;
+            for (int i = slice * Slice, end = Math.Min(all.Length, i + Slice); i < end; i++)
+            {
+                var series = ordered[i];
+                sliceDropped += series.KeepWindow(after, asOf);
+                series.SortByTime();
+                detailed[i] = series.HasDetails;
+                var commandLines = series.CommandLines;
+                glances[i] = new ChannelGlance(series.Count, commandLines.Length, commandLines.IsEmpty ? null : commandLines[0]);
+                all[i] = new KeyValuePair<ChannelKey, ChannelSeries>(series.Key, series);
+            }
+            dropped[slice] = sliceDropped;
+        });
         outside += dropped.Sum();
         var withDetails = new List<KeyValuePair<ChannelKey, ChannelSeries>>();
         for (var i = 0; i < all.Length; i++)
@@ -338,7 +361,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
             if (detailed[i])
                 withDetails.Add(all[i]);
         }
-        return new ChannelSet(new ChannelTable(all, [.. withDetails]), byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
+        return new ChannelSet(new ChannelTable(all, glances, [.. withDetails]), byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
     }
 
     public void Dispose() => _partials.Dispose();
@@ -424,27 +447,6 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
             _slots = slots;
         }
 
-        /// <summary>
-        /// Keeps each channel's connections in (<paramref name="afterTicks"/>, <paramref name="throughTicks"/>]
-        /// in time order, and copies the channels into <paramref name="all"/> from <paramref name="at"/>,
-        /// marking in <paramref name="detailed"/> those with <see cref="ChannelSeries.HasDetails"/>.
-        /// </summary>
-        /// <returns>Connections dropped as outside the window.</returns>
-        public long Complete(long afterTicks, long throughTicks, KeyValuePair<ChannelKey, ChannelSeries>[] all, bool[] detailed, int at)
-        {
-            long dropped = 0;
-            foreach (var slot in _slots)
-            {
-                if (slot.Series is not { } series)
-                    continue;
-                dropped += series.KeepWindow(afterTicks, throughTicks);
-                series.SortByTime();
-                detailed[at] = series.HasDetails;
-                all[at++] = new KeyValuePair<ChannelKey, ChannelSeries>(series.Key, series);
-            }
-            return dropped;
-        }
-
         private readonly record struct Slot(ulong Hash, ChannelSeries? Series);
     }
 
@@ -497,6 +499,9 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
         private int _used;
 
         public long Touched { get; set; }
+
+        /// <summary>The channels this thread made, in the order it made them (about the order of their memory).</summary>
+        public List<ChannelSeries> Created { get; } = [];
 
         public long[] ByRole { get; } = new long[Enum.GetValues<ChannelRole>().Length];
 

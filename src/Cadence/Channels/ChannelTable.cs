@@ -12,12 +12,17 @@ public sealed class ChannelTable : IReadOnlyDictionary<ChannelKey, ChannelSeries
 {
     private readonly KeyValuePair<ChannelKey, ChannelSeries>[] _channels;
     private readonly KeyValuePair<ChannelKey, ChannelSeries>[] _withDetails;
+    private readonly ChannelGlance[] _glances;
     private Dictionary<ChannelKey, ChannelSeries>? _byKey;
 
+    /// <param name="glances">The glance at each of <paramref name="channels"/>, in the same order.</param>
     /// <param name="withDetails">The channels of <paramref name="channels"/> with <see cref="ChannelSeries.HasDetails"/>, in the same order.</param>
-    internal ChannelTable(KeyValuePair<ChannelKey, ChannelSeries>[] channels, KeyValuePair<ChannelKey, ChannelSeries>[] withDetails)
+    internal ChannelTable(KeyValuePair<ChannelKey, ChannelSeries>[] channels, ChannelGlance[] glances, KeyValuePair<ChannelKey, ChannelSeries>[] withDetails)
     {
+        if (glances.Length != channels.Length)
+            throw new ArgumentException("One glance per channel.", nameof(glances));
         _channels = channels;
+        _glances = glances;
         _withDetails = withDetails;
     }
 
@@ -34,6 +39,14 @@ public sealed class ChannelTable : IReadOnlyDictionary<ChannelKey, ChannelSeries
     /// apiece on the 1M-row export).
     /// </summary>
     public ReadOnlySpan<KeyValuePair<ChannelKey, ChannelSeries>> WithDetails => _withDetails;
+
+    /// <summary>
+    /// What the analytics that walk every channel first ask of each (its connection count, its
+    /// command lines), in the order of <see cref="All"/>: read from one array instead of from each
+    /// channel's object, a cache miss apiece among hundreds of thousands (the beacon analytic's
+    /// candidate walk alone was about 4 % of an all-analytics run's CPU on the 1M-row export).
+    /// </summary>
+    public ReadOnlySpan<ChannelGlance> Glances => _glances;
 
     public ChannelSeries this[ChannelKey key] => ByKey[key];
 
@@ -57,3 +70,9 @@ public sealed class ChannelTable : IReadOnlyDictionary<ChannelKey, ChannelSeries
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _channels.GetEnumerator();
 }
+
+/// <summary>A channel at a glance: what an analytic needs to pass over it without reading its series.</summary>
+/// <param name="Connections">Connections in the window (<see cref="ChannelSeries.Count"/>).</param>
+/// <param name="CommandLines">Distinct command lines kept (<see cref="ChannelSeries.CommandLines"/>).</param>
+/// <param name="FirstCommandLine">The first of them; null when there is none.</param>
+public readonly record struct ChannelGlance(int Connections, int CommandLines, string? FirstCommandLine);

@@ -125,6 +125,29 @@ public class ChannelGroupingTests
     }
 
     [Fact]
+    public void Each_channel_s_glance_tells_its_connections_and_command_lines()
+    {
+        var events = new[]
+        {
+            Events.At(Events.T0, url: "none.example"),
+            Events.At(Events.T0, url: "one.example") with { ProcessCommandLine = "curl https://one.example" },
+            Events.At(Events.T0.AddSeconds(1), url: "one.example") with { ProcessCommandLine = "curl https://one.example" },
+            Events.At(Events.T0.AddSeconds(2), url: "one.example") with { ProcessCommandLine = "curl https://one.example" },
+            Events.At(Events.T0, url: "two.example") with { ProcessCommandLine = "a.exe -x" },
+            Events.At(Events.T0.AddSeconds(1), url: "two.example") with { ProcessCommandLine = "a.exe -y" },
+        };
+
+        var table = Group(events).Channels;
+
+        var glances = table.All.ToArray().Zip(table.Glances.ToArray()).ToDictionary(p => p.First.Key.Destination, p => p.Second);
+        Assert.Equal(new ChannelGlance(1, 0, null), glances["none.example"]);
+        Assert.Equal(new ChannelGlance(3, 1, "curl https://one.example"), glances["one.example"]);
+        Assert.Equal(2, glances["two.example"].Connections);
+        Assert.Equal(2, glances["two.example"].CommandLines);
+        Assert.Contains(glances["two.example"].FirstCommandLine, new[] { "a.exe -x", "a.exe -y" });
+    }
+
+    [Fact]
     public void Failures_and_inspections_join_the_channel_without_being_timed()
     {
         var events = new[]

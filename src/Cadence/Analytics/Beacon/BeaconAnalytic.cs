@@ -22,13 +22,15 @@ public sealed class BeaconAnalytic : IChannelAnalytic
     {
         var tuning = context.Tuning;
         var parameters = new BeaconParameters(tuning.Beacon.MinConnections, tuning.Beacon.DuplicateGap, TimeSpan.FromTicks(context.Channels.WindowTicks));
-        // A walk over the table's array: LINQ over it goes through the dictionary interface's
-        // enumerator, about 2 % of an all-analytics run on a 200k-channel export (perf).
+        // Counts from the table's glances, not from each channel's series (a cache miss apiece).
+        var table = context.Channels.Channels;
+        var all = table.All;
+        var glances = table.Glances;
         var candidates = new List<KeyValuePair<ChannelKey, ChannelSeries>>();
-        foreach (var channel in context.Channels.Channels.All)
+        for (var i = 0; i < all.Length; i++)
         {
-            if (channel.Value.Count >= parameters.MinCheckIns)
-                candidates.Add(channel);
+            if (glances[i].Connections >= parameters.MinCheckIns)
+                candidates.Add(all[i]);
         }
         var findings = new Finding?[candidates.Count];
         Parallel.For(0, candidates.Count, context.Parallelism, () => new ColumnBuffers(), (i, _, buffers) =>

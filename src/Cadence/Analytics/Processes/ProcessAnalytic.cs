@@ -93,20 +93,30 @@ public sealed class ProcessAnalytic : IChannelAnalytic
         Parallel.For(0, channels.Count, context.Parallelism, () => new Verdicts(context.Tuning), (i, _, verdicts) =>
         {
             var (key, series) = channels.All[i];
-            findings[i] = Assess(context, key, series, verdicts);
+            findings[i] = Assess(context, key, series, channels.Glances[i], verdicts);
             return verdicts;
         }, _ => { });
         return [.. findings.OfType<Finding>()];
     }
 
-    private Finding? Assess(HuntContext context, ChannelKey key, ChannelSeries series, Verdicts verdicts)
+    private Finding? Assess(HuntContext context, ChannelKey key, ChannelSeries series, ChannelGlance glance, Verdicts verdicts)
     {
         if (key.Process.Length == 0)
             return null;
         // Most channels belong to ordinary processes with ordinary command lines: settle those
-        // without building an assessment.
-        if (!verdicts.IsListed(key.Process) && !verdicts.AnyMatches(series.CommandLines))
-            return null;
+        // without building an assessment, and (one command line or none, nearly all of them)
+        // from the table's glance, without reading the channel's series.
+        if (!verdicts.IsListed(key.Process))
+        {
+            var matches = glance.CommandLines switch
+            {
+                0 => false,
+                1 => verdicts.Match(glance.FirstCommandLine!) is not null,
+                _ => verdicts.AnyMatches(series.CommandLines),
+            };
+            if (!matches)
+                return null;
+        }
         var assessment = ProcessScorer.Assess(new ProcessObservation(key.Process, [.. series.CommandLines]), context.Tuning.SuspiciousProcesses, verdicts.Match);
         if (assessment is null || !context.Builds(assessment.Severity, key, series))
             return null;
