@@ -192,7 +192,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
 
     private static int ReadInt(ReadOnlySpan<char> record, int at) => record[at] | (record[at + 1] << 16);
 
-    private ulong Hash(ReadOnlySpan<char> record) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(record), _seed);
+    private ulong Hash(ReadOnlySpan<char> record) => ChannelHashes.Hash(record, _seed);
 
     private ulong Hash(in ChannelKey key)
     {
@@ -245,7 +245,8 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
                 var series = stripe.Find(pending.Hash, out var slot);
                 if (series is null)
                 {
-                    series = new ChannelSeries(pending.Built >= 0 ? partial.Keys[pending.Built] : KeyOf(partial.Record(pending), partial));
+                    var key = pending.Built >= 0 ? partial.Keys[pending.Built] : KeyOf(partial.Record(pending), partial);
+                    series = new ChannelSeries(key, Hash(key.Device), Hash(key.Destination));
                     stripe.Insert(slot, pending.Hash, series);
                     partial.Created.Add(series);
                 }
@@ -336,6 +337,8 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
         }
         var all = new KeyValuePair<ChannelKey, ChannelSeries>[ordered.Length];
         var glances = new ChannelGlance[all.Length];
+        var deviceHashes = new ulong[all.Length];
+        var destinationHashes = new ulong[all.Length];
         var detailed = new bool[all.Length];
         const int Slice = 4096;
         var dropped = new long[(all.Length + Slice - 1) / Slice];
@@ -351,6 +354,8 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
                 var commandLines = series.CommandLines;
                 glances[i] = new ChannelGlance(series.Count, commandLines.Length, commandLines.IsEmpty ? null : commandLines[0]);
                 all[i] = new KeyValuePair<ChannelKey, ChannelSeries>(series.Key, series);
+                deviceHashes[i] = series.DeviceHash;
+                destinationHashes[i] = series.DestinationHash;
             }
             dropped[slice] = sliceDropped;
         });
@@ -361,7 +366,7 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
             if (detailed[i])
                 withDetails.Add(all[i]);
         }
-        return new ChannelSet(new ChannelTable(all, glances, [.. withDetails]), byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
+        return new ChannelSet(new ChannelTable(all, glances, [.. withDetails], new ChannelHashes(_seed, deviceHashes, destinationHashes)), byRole, outside, devices, asOf, _windowTicks, earliest == long.MaxValue ? asOf : earliest);
     }
 
     public void Dispose() => _partials.Dispose();

@@ -58,7 +58,12 @@ public sealed class ChannelSeries
     // Most channels carry no HTTP or TLS details: made on first use.
     private HttpTlsDetails? _details;
 
-    internal ChannelSeries(ChannelKey key) => Key = key;
+    internal ChannelSeries(ChannelKey key, ulong deviceHash, ulong destinationHash)
+    {
+        Key = key;
+        DeviceHash = deviceHash;
+        DestinationHash = destinationHash;
+    }
 
     public ChannelSeries()
     {
@@ -66,6 +71,12 @@ public sealed class ChannelSeries
 
     /// <summary>The channel this series belongs to (set by the grouping that made it).</summary>
     internal ChannelKey Key { get; }
+
+    /// <summary>The grouping's keyed hash of <see cref="ChannelKey.Device"/> (<see cref="ChannelTable.HashOf"/>).</summary>
+    internal ulong DeviceHash { get; }
+
+    /// <summary>The grouping's keyed hash of <see cref="ChannelKey.Destination"/>, taken when the channel is made, while its characters are in cache.</summary>
+    internal ulong DestinationHash { get; }
 
     public int Count { get; private set; }
 
