@@ -333,19 +333,20 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
         {
             partial.Created.CopyTo(ordered, filled);
             filled += partial.Created.Count;
-            partial.Created.Clear();
         }
         var all = new KeyValuePair<ChannelKey, ChannelSeries>[ordered.Length];
         var glances = new ChannelGlance[all.Length];
         var deviceHashes = new ulong[all.Length];
         var destinationHashes = new ulong[all.Length];
         var detailed = new bool[all.Length];
-        const int Slice = 4096;
-        var dropped = new long[(all.Length + Slice - 1) / Slice];
+        // Slices of up to 4096 channels keep each thread on neighbouring memory; a run of a few
+        // channels with long series is still cut into enough slices for every core.
+        var sliceLength = Math.Clamp(all.Length / (4 * Environment.ProcessorCount), 64, 4096);
+        var dropped = new long[(all.Length + sliceLength - 1) / sliceLength];
         Parallel.For(0, dropped.Length, slice =>
         {
             long sliceDropped = 0;
-            for (int i = slice * Slice, end = Math.Min(all.Length, i + Slice); i < end; i++)
+            for (int i = slice * sliceLength, end = Math.Min(all.Length, i + sliceLength); i < end; i++)
             {
                 var series = ordered[i];
                 sliceDropped += series.KeepWindow(after, asOf);

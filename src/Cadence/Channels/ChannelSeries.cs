@@ -43,7 +43,9 @@ public sealed class ChannelSeries
     // channel's address is a string of its own among tens of thousands, and reading it for
     // every event was a cache miss apiece (with hashing for a set's lookup, about 7 % of an
     // all-analytics run's CPU on the 1M-row export). Two of a channel's addresses share a hash
-    // with probability 2^-64.
+    // with probability 2^-64, and the key is random per run, so no input can be crafted to
+    // collide; if two did, the second would not be listed in RemoteIPs (so not matched against
+    // known-bad addresses), the same odds the channel key itself is taken on.
     private ulong _remoteIPHash;
     private ulong[]? _otherIPHashes;
     private int _otherIPCount;
