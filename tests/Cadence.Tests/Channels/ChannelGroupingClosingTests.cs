@@ -100,4 +100,39 @@ public class ChannelGroupingClosingTests
         Assert.Equal(300, series.Count);
         Assert.Equal(Enumerable.Range(0, 64).Select(i => $"198.51.100.{i}").Order(StringComparer.Ordinal), series.RemoteIPs.Order(StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// Plain rows name the fleet's devices whether they join a channel or not: a device seen only
+    /// inbound, one only outside the window, one only to a private address and one only in
+    /// channels (on two threads) are all counted.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Plain_rows_count_every_device_they_name(int threads)
+    {
+        using var files = new TempFiles();
+        var text = new StringBuilder("Timestamp,DeviceId,DeviceName,ActionType,RemoteIP,RemotePort,RemoteUrl,LocalIP,LocalPort,Protocol,LocalIPType,RemoteIPType,InitiatingProcessFileName,InitiatingProcessId,InitiatingProcessCommandLine,ReportId,AdditionalFields\n");
+        void Row(DateTime at, string device, string action, string ip, string ipType) =>
+            text.Append($"{at:yyyy-MM-ddTHH:mm:ss.fffffffZ},id,{device},{action},{ip},443,,10.0.0.1,5000,Tcp,Private,{ipType},beacon.exe,1,,1,\n");
+        // Over 4 MB, so two threads read it as ranges.
+        for (var i = 0; i < 40_000; i++)
+            Row(Events.T0.AddSeconds(i), $"in-channel-{i % 50}", "ConnectionSuccess", $"198.51.100.{i % 200}", "Public");
+        Row(Events.T0, "inbound-only", "InboundConnectionAccepted", "198.51.100.1", "Public");
+        Row(Events.T0.AddDays(-3), "outside-window-only", "ConnectionSuccess", "198.51.100.1", "Public");
+        Row(Events.T0, "private-only", "ConnectionSuccess", "10.1.2.3", "Private");
+        var path = files.Write("fleet.csv", text.ToString());
+        var log = new IngestLog();
+        using var pool = new StringPool();
+        using var grouping = new ChannelGrouping(Scope, TimeSpan.FromHours(24), Events.T0.AddDays(1));
+        new TelemetryReader(new ReadContext(log, pool) { DegreeOfParallelism = threads }).ReadInto([path], grouping);
+
+        var devices = grouping.Complete(log.LatestEventTicks).Devices;
+
+        Assert.Equal(53, devices.Count);
+        Assert.Contains("inbound-only", devices);
+        Assert.Contains("outside-window-only", devices);
+        Assert.Contains("private-only", devices);
+        Assert.All(Enumerable.Range(0, 50), i => Assert.Contains($"in-channel-{i}", devices));
+    }
 }
