@@ -46,12 +46,14 @@ public static class FindingPolicy
                 otherSignals[(f.Device, f.Process, f.Destination)] = analytics = [];
             analytics.Add(f.Analytic);
         }
-        var fleetPeriods = findings
-            .Where(f => f.Analytic == BeaconAnalytic.AnalyticName && f.PeriodSeconds is not null)
-            .Select(f => (f.Destination, PeriodSeconds: f.PeriodSeconds!.Value))
-            .Concat(context.UnbuiltPeriods)
-            .GroupBy(f => f.Destination, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(f => f.PeriodSeconds).Order().ToArray(), StringComparer.Ordinal);
+        var fleetPeriods = new FleetPeriods();
+        foreach (var f in findings)
+        {
+            if (f.Analytic == BeaconAnalytic.AnalyticName && f.PeriodSeconds is { } period)
+                fleetPeriods.Add(f.Destination, period);
+        }
+        foreach (var (destination, period) in context.UnbuiltPeriods)
+            fleetPeriods.Add(destination, period);
 
         // A run's findings share a few thousand destinations, addresses and processes: each
         // indicator and allowlist lookup (an address parse, a scan of the entries) is made once
@@ -170,11 +172,11 @@ public static class FindingPolicy
     /// Non-beacon findings have no cadence: fleet-wide use alone makes them software.
     /// </summary>
     /// <param name="fleetPeriods">Every beacon finding's period (built or not) by destination, sorted.</param>
-    internal static bool SharesFleetCadence(Finding finding, IReadOnlyDictionary<string, double[]> fleetPeriods)
+    internal static bool SharesFleetCadence(Finding finding, FleetPeriods fleetPeriods)
     {
         if (finding.PeriodSeconds is not { } period)
             return true;
-        if (!fleetPeriods.TryGetValue(finding.Destination, out var periods))
+        if (!fleetPeriods.TryGetSorted(finding.Destination, out var periods))
             return false;
         var others = new Others(periods, period);
         if (others.Count == 0)
@@ -214,7 +216,8 @@ public static class FindingPolicy
     {
         findings.Sort(static (a, b) =>
         {
-            var c = b.Severity.CompareTo(a.Severity);
+            // As integers: an enum's CompareTo boxes both values, an allocation per comparison.
+            var c = ((int)b.Severity).CompareTo((int)a.Severity);
             if (c == 0) c = b.Score.CompareTo(a.Score);
             if (c == 0) c = string.CompareOrdinal(a.Device, b.Device);
             if (c == 0) c = string.CompareOrdinal(a.Destination, b.Destination);
@@ -223,5 +226,37 @@ public static class FindingPolicy
             return c;
         });
         return findings;
+    }
+}
+
+/// <summary>
+/// The periods of every beacon finding of a run (built or not), by destination, sorted when a
+/// destination's are first asked for: only findings towards common destinations ask, and
+/// grouping and sorting all of a 1M-row export's 29,000 periods up front was about half of the
+/// policy step, which runs on one thread (perf).
+/// </summary>
+internal sealed class FleetPeriods
+{
+    private readonly Dictionary<string, List<double>> _byDestination = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, double[]> _sorted = new(StringComparer.Ordinal);
+
+    public void Add(string destination, double period)
+    {
+        if (!_byDestination.TryGetValue(destination, out var periods))
+            _byDestination[destination] = periods = [];
+        periods.Add(period);
+    }
+
+    /// <summary>The destination's periods in ascending order; false when it has none.</summary>
+    public bool TryGetSorted(string destination, out double[] periods)
+    {
+        if (_sorted.TryGetValue(destination, out periods!))
+            return true;
+        if (!_byDestination.TryGetValue(destination, out var added))
+            return false;
+        periods = [.. added];
+        Array.Sort(periods);
+        _sorted[destination] = periods;
+        return true;
     }
 }
