@@ -97,6 +97,40 @@ public sealed class FindingsTests : IDisposable
     }
 
     [Fact]
+    public void Evaluate_adds_a_table_of_every_alert_line_whose_rows_at_alert_at_are_the_main_tables_totals()
+    {
+        var fleet = Path.Combine(_temp, "fleet");
+        Assert.Equal(0, CliRun.Invoke("simulate", "--devices", "20", "--days", "1", "--seed", "3", "--format", "defender", "--out", fleet).ExitCode);
+
+        var run = CliRun.Invoke("evaluate", "--alert-at", "high", "--labels", Path.Combine(fleet, "labels.csv"), fleet);
+
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Out.Split('\n');
+        static string[] Cells(string row) => [.. row.Trim('|').Split('|').Select(c => c.Trim().Trim('*'))];
+        var header = Array.IndexOf(lines, "| alert at | detector | implants found | false alerts | per 1,000 channels |");
+        Assert.True(header > 0, run.Out);
+        Assert.Equal("|---|---|---:|---:|---:|", lines[header + 1]);
+        var rows = lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|')).Select(Cells).ToList();
+        Assert.Equal(
+            from line in new[] { "low", "medium", "high", "critical" } from detector in new[] { "seed", "rita", "cadence" } select (line, detector),
+            rows.Select(r => (r[0], r[1])));
+        Assert.All(rows, r => Assert.Matches(@"^\d+/\d+ \(\d+%\)$", r[2]));
+
+        // The main table's totals, column by column, are the rows at --alert-at.
+        var columns = Cells(lines.Single(l => l.StartsWith("| implant profile |", StringComparison.Ordinal)));
+        var totals = new[] { "recall", "false alerts", "per 1,000 channels" }
+            .Select(name => Cells(lines.Single(l => l.StartsWith($"| **{name}** |", StringComparison.Ordinal)))).ToList();
+        foreach (var detector in new[] { "seed", "rita", "cadence" })
+        {
+            var column = Array.IndexOf(columns, detector);
+            var row = rows.Single(r => r[0] == "high" && r[1] == detector);
+            Assert.Equal(totals.Select(t => t[column]), row[2..]);
+        }
+        // The seed rule alerts on every row it returns, whatever the line.
+        Assert.Single(rows.Where(r => r[1] == "seed").Select(r => string.Join('|', r[2..])).Distinct());
+    }
+
+    [Fact]
     public void A_directory_walk_sets_aside_files_it_cannot_read_and_says_so()
     {
         File.Copy(Sample(), Path.Combine(_temp, "DeviceNetworkEvents.csv"));

@@ -30,7 +30,8 @@ internal static class EvaluateVerb
         var command = new Command("evaluate",
             """
             Measure detectors on labelled data: recall per implant profile, false alerts and false alerts per 1,000
-            channels, for the seed rule, RITA's score and each of Cadence's analytics, in one Markdown table.
+            channels, for the seed rule, RITA's score and each of Cadence's analytics, in one Markdown table; then, in a
+            second, implants found and false alerts of the seed rule, RITA and Cadence at every alert line (low to critical).
 
             Examples:
               cadence simulate --devices 150 --days 1 --seed 1 --format defender --out fleet/
@@ -87,9 +88,9 @@ internal static class EvaluateVerb
             var cells = methods.Select(m => m.FoundByProfile.TryGetValue(profile, out var v) ? $"{v.Found}/{v.Total}" : "-");
             output.WriteLine($"| {Cell(profile)} | {Cell(expected)} | {string.Join(" | ", cells)} |");
         }
-        output.WriteLine($"| **recall** | | {string.Join(" | ", methods.Select(m => $"**{m.Found}/{m.Implants} ({Percent(m.Recall)})**"))} |");
+        output.WriteLine($"| **recall** | | {string.Join(" | ", methods.Select(m => $"**{Recall(m)}**"))} |");
         output.WriteLine($"| **false alerts** | | {string.Join(" | ", methods.Select(m => $"**{Count(m.FalseAlerts.Count)}**"))} |");
-        output.WriteLine($"| **per 1,000 channels** | | {string.Join(" | ", methods.Select(m => $"**{m.FalseAlertsPerThousandChannels.ToString("0.00", CultureInfo.InvariantCulture)}**"))} |");
+        output.WriteLine($"| **per 1,000 channels** | | {string.Join(" | ", methods.Select(m => $"**{PerThousand(m)}**"))} |");
         foreach (var method in methods.Where(m => m.FalseAlerts.Count > 0))
         {
             output.WriteLine();
@@ -100,7 +101,30 @@ internal static class EvaluateVerb
             if (method.FalseAlerts.Count > ListedFalseAlerts)
                 output.WriteLine($"- and {Count(method.FalseAlerts.Count - ListedFalseAlerts)} more");
         }
+        WriteAlertLines(output, report, alertAt);
     }
+
+    // Where to alert is a trade-off between implants missed and analysts' time: one row per line
+    // and detector, from the same hunts as the table above (its totals are the rows at --alert-at).
+    private static void WriteAlertLines(TextWriter output, EvaluationReport report, Severity alertAt)
+    {
+        if (report.AlertLines.Count == 0)
+            return;
+        output.WriteLine();
+        output.WriteLine($"At every alert line (the totals above are the rows at {FindingWriter.SeverityName(alertAt)}; the seed rule alerts on every row it returns, at any line):");
+        output.WriteLine();
+        output.WriteLine("| alert at | detector | implants found | false alerts | per 1,000 channels |");
+        output.WriteLine("|---|---|---:|---:|---:|");
+        foreach (var line in report.AlertLines)
+        {
+            foreach (var m in line.Methods)
+                output.WriteLine($"| {FindingWriter.SeverityName(line.AlertAt)} | {m.Method} | {Recall(m)} | {Count(m.FalseAlerts.Count)} | {PerThousand(m)} |");
+        }
+    }
+
+    private static string Recall(MethodResult m) => $"{m.Found}/{m.Implants} ({Percent(m.Recall)})";
+
+    private static string PerThousand(MethodResult m) => m.FalseAlertsPerThousandChannels.ToString("0.00", CultureInfo.InvariantCulture);
 
     // Names come from the data: keep them from breaking the Markdown table or the terminal.
     private static string Cell(string text) => UntrustedText.ForTerminal(text).Replace("|", "\\|", StringComparison.Ordinal);

@@ -24,8 +24,18 @@ public sealed record MethodResult(string Method, IReadOnlyDictionary<string, (in
     public double FalseAlertsPerThousandChannels => Channels == 0 ? 0 : 1000.0 * FalseAlerts.Count / Channels;
 }
 
+/// <summary>The seed rule, RITA and Cadence (every analytic together) with the alert line at one severity.</summary>
+/// <param name="AlertAt">A finding at this severity or above is an alert.</param>
+/// <param name="Methods">seed, rita and cadence, in that order; the seed rule's result is the same at every line.</param>
+public sealed record AlertLineResult(Severity AlertAt, IReadOnlyList<MethodResult> Methods);
+
 /// <summary>Every method's result on the same data, and the implant profiles with the analytic meant to find each.</summary>
-public sealed record EvaluationReport(int Channels, int Devices, IReadOnlyList<MethodResult> Methods, IReadOnlyList<(string Profile, string ExpectedAnalytic)> Profiles);
+/// <param name="Methods">At <see cref="EvaluationOptions.AlertAt"/>: seed, rita, cadence, then cadence:ANALYTIC.</param>
+/// <param name="AlertLines">The trade-off between implants found and false alerts at every line, lowest first, from the same hunts.</param>
+public sealed record EvaluationReport(int Channels, int Devices, IReadOnlyList<MethodResult> Methods, IReadOnlyList<(string Profile, string ExpectedAnalytic)> Profiles)
+{
+    public IReadOnlyList<AlertLineResult> AlertLines { get; init; } = [];
+}
 
 /// <summary>
 /// Runs the seed rule, the RITA score and Cadence's analytics on the same labelled data and
@@ -38,10 +48,18 @@ public static class Evaluator
     public const string RitaMethod = "rita";
     public const string CadenceMethod = "cadence";
 
+    /// <summary>The alert lines compared: every severity from low up, and <see cref="EvaluationOptions.AlertAt"/> when it is below.</summary>
+    public static IReadOnlyList<Severity> AlertLinesFor(Severity alertAt) =>
+        [.. Enum.GetValues<Severity>().Where(s => s >= Severity.Low || s == alertAt)];
+
     public static EvaluationReport Run(EvaluationOptions options)
     {
-        var cadence = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { MinSeverity = options.AlertAt });
-        var rita = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { Scoring = BeaconScoring.Rita, MinSeverity = options.AlertAt });
+        // One hunt per detector serves every line: it keeps findings from the lowest line up and
+        // each line filters them, so the lines cannot disagree about the data they were run on.
+        var lines = AlertLinesFor(options.AlertAt);
+        var lowest = lines[0];
+        var cadence = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { MinSeverity = lowest });
+        var rita = Hunt.Run(new HuntOptions(options.Paths, options.Tuning, options.AsOf, options.Window) { Scoring = BeaconScoring.Rita, MinSeverity = lowest });
         var seed = SeedHunt.Run(new SeedHuntOptions(options.Paths, options.AsOf, options.Window));
         var channels = cadence.Channels.Channels.Count;
 
@@ -64,18 +82,21 @@ public static class Evaluator
                 : [new AlertedChannel(r.DeviceName, r.InitiatingProcessFileName, r.RemoteIP)])
             .Distinct().ToList();
 
+        var seedResult = Score(SeedMethod, seedAlerts, options.Labels, channels);
+        var alertLines = lines.Select(line => new AlertLineResult(line,
+        [
+            seedResult,
+            Score(RitaMethod, Channels(rita.Findings.Where(f => f.Severity >= line)), options.Labels, channels),
+            Score(CadenceMethod, Channels(cadence.Findings.Where(f => f.Severity >= line)), options.Labels, channels),
+        ])).ToList();
+
         var cadenceAlerts = cadence.Findings.Where(f => f.Severity >= options.AlertAt).ToList();
-        var methods = new List<MethodResult>
-        {
-            Score(SeedMethod, seedAlerts, options.Labels, channels),
-            Score(RitaMethod, Channels(rita.Findings.Where(f => f.Severity >= options.AlertAt)), options.Labels, channels),
-            Score(CadenceMethod, Channels(cadenceAlerts), options.Labels, channels),
-        };
+        var methods = alertLines.Single(l => l.AlertAt == options.AlertAt).Methods.ToList();
         foreach (var analytic in cadenceAlerts.Select(f => f.Analytic).Distinct().Order(StringComparer.Ordinal))
             methods.Add(Score($"{CadenceMethod}:{analytic}", Channels(cadenceAlerts.Where(f => f.Analytic == analytic)), options.Labels, channels));
 
         var profiles = options.Labels.Where(l => l.IsImplant).Select(l => (l.Profile, l.ExpectedAnalytic)).Distinct().OrderBy(p => p.Profile, StringComparer.Ordinal).ToList();
-        return new EvaluationReport(channels, cadence.Channels.Devices.Count, methods, profiles);
+        return new EvaluationReport(channels, cadence.Channels.Devices.Count, methods, profiles) { AlertLines = alertLines };
     }
 
     private readonly record struct AlertedChannel(string Device, string Process, string Destination)
