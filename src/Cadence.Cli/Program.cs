@@ -7,12 +7,7 @@ namespace Cadence.Cli;
 /// <summary>Wires the verbs together; each verb lives in its own class under Verbs/.</summary>
 internal static class Program
 {
-    private static int Main(string[] args)
-    {
-        // Before anything large is allocated: a hunt's heap is written once and kept (HugePages says why).
-        HugePages.AdviseManagedHeap();
-        return Run(args, CliContext.FromProcess());
-    }
+    private static int Main(string[] args) => Run(args, CliContext.FromProcess());
 
     internal static int Run(string[] args, CliContext context)
     {
