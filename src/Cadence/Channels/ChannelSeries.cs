@@ -366,7 +366,43 @@ public sealed class ChannelSeries
         return dropped;
     }
 
-    internal void SortByTime() => Storage[..Count].Sort(static (a, b) => a.Ticks.CompareTo(b.Ticks));
+    /// <summary>
+    /// Puts the connections in time order; connections at the same tick by their sizes, so the
+    /// order does not depend on which reader thread added which first.
+    /// </summary>
+    internal void SortByTime()
+    {
+        var connections = Storage[..Count];
+        // Nearly every channel holds a few connections: an insertion sort on them, with no
+        // comparison delegate, took the closing pass's sorting from about a third of its CPU
+        // samples on the 1M-row export (the generic sort's calls) to a few percent.
+        if (connections.Length > 16)
+        {
+            connections.Sort(static (a, b) => Compare(a, b));
+            return;
+        }
+        for (var i = 1; i < connections.Length; i++)
+        {
+            var connection = connections[i];
+            var j = i - 1;
+            while (j >= 0 && Compare(connections[j], connection) > 0)
+            {
+                connections[j + 1] = connections[j];
+                j--;
+            }
+            connections[j + 1] = connection;
+        }
+    }
+
+    private static int Compare(in ChannelConnection a, in ChannelConnection b)
+    {
+        var c = a.Ticks.CompareTo(b.Ticks);
+        if (c == 0) c = a.SentBytes.CompareTo(b.SentBytes);
+        if (c == 0) c = a.ReceivedBytes.CompareTo(b.ReceivedBytes);
+        if (c == 0) c = a.SentIpBytes.CompareTo(b.SentIpBytes);
+        if (c == 0) c = a.DurationTicks.CompareTo(b.DurationTicks);
+        return c;
+    }
 
     [InlineArray(InlineConnections)]
     private struct FirstConnections

@@ -61,10 +61,9 @@ public sealed class BeaconAnalytic : IChannelAnalytic
         if (!assessment.Scored)
             return null;
         var severity = tuning.Severity.Classify(assessment.Score);
-        var prevalence = context.PrevalenceOf(key.Destination);
         // Never below low: the finding stays listed at the default --min-severity, and another
         // analytic's finding on the channel can still raise it in the fleet policy.
-        var browserStack = severity > Severity.Low ? BrowserStack(key, series, prevalence, tuning) : null;
+        var browserStack = severity > Severity.Low ? BrowserStack(key, series, context, tuning) : null;
         if (browserStack is not null)
         {
             var lowered = (Severity)Math.Max((int)Severity.Low, (int)SeverityThresholds.Raise(severity, -tuning.Ja3.BrowserStackLower));
@@ -74,6 +73,8 @@ public sealed class BeaconAnalytic : IChannelAnalytic
         var period = Math.Round(assessment.PeriodSeconds, 3);
         if (!context.Builds(severity, key, series, period))
             return null;
+        // Looked up only for findings built: most channels scored are not.
+        var prevalence = context.PrevalenceOf(key.Destination);
         var reasons = new List<string>(assessment.Reasons);
         if (browserStack is not null)
             reasons.Add(browserStack);
@@ -109,7 +110,7 @@ public sealed class BeaconAnalytic : IChannelAnalytic
     /// known-bad fingerprint; and a destination that is not rare, since an extension or an
     /// implant that mimics Chrome's ClientHello (uTLS) still beacons to a server few devices know.
     /// </summary>
-    private static string? BrowserStack(ChannelKey key, ChannelSeries series, Prevalence prevalence, TuningFile tuning)
+    private static string? BrowserStack(ChannelKey key, ChannelSeries series, HuntContext context, TuningFile tuning)
     {
         var ja3 = tuning.Ja3;
         if (ja3.BrowserStackLower == 0 || series.Ja3.Count < ja3.RandomizingFingerprints)
@@ -121,6 +122,7 @@ public sealed class BeaconAnalytic : IChannelAnalytic
             return null;
         if (tuning.KnownBad.Ja3.Match(series.Ja3, series.Ja3s) is not null)
             return null;
+        var prevalence = context.PrevalenceOf(key.Destination);
         var rarity = Rarity.Of(prevalence, tuning.Prevalence);
         if (rarity is not (DestinationRarity.Ordinary or DestinationRarity.Common))
             return null;
