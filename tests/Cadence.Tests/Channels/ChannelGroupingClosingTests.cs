@@ -135,4 +135,34 @@ public class ChannelGroupingClosingTests
         Assert.Contains("private-only", devices);
         Assert.All(Enumerable.Range(0, 50), i => Assert.Contains($"in-channel-{i}", devices));
     }
+
+    /// <summary>
+    /// Connections at the same tick come out in one order whatever order they arrived in (reader
+    /// threads race), short channels (insertion sort) and long ones (the generic sort) alike.
+    /// </summary>
+    [Theory]
+    [InlineData(5)]
+    [InlineData(40)]
+    public void Connections_at_the_same_time_come_out_in_one_order_whatever_the_arrival(int count)
+    {
+        var events = Enumerable.Range(0, count)
+            .Select(i => Events.At(Events.T0.AddSeconds(i / 3), sent: 1000 - i * 7, received: i % 4))
+            .ToList();
+        ChannelConnection[] Grouped(IEnumerable<Cadence.Telemetry.NetworkEvent> order)
+        {
+            using var grouping = new ChannelGrouping(Scope, TimeSpan.FromHours(24), null);
+            foreach (var e in order)
+                grouping.Accept(e);
+            return Assert.Single(grouping.Complete(null).Channels).Value.Connections.ToArray();
+        }
+
+        var forward = Grouped(events);
+        var backward = Grouped(Enumerable.Reverse(events));
+        var shuffled = Grouped(events.OrderBy(e => (e.SentBytes * 7919) % 101));
+
+        Assert.Equal(count, forward.Length);
+        Assert.Equal(forward, backward);
+        Assert.Equal(forward, shuffled);
+        Assert.True(forward.Zip(forward.Skip(1)).All(p => p.First.Ticks < p.Second.Ticks || (p.First.Ticks == p.Second.Ticks && p.First.SentBytes <= p.Second.SentBytes)));
+    }
 }
