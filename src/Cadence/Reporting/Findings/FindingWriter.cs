@@ -28,36 +28,72 @@ public static class FindingWriter
         }
     }
 
+    // Rows are formatted in chunks on every core and written in order: formatting a run's few
+    // thousand findings (reasons joined, numbers and times formatted, cells escaped) was about
+    // 15 ms on one thread at the very end of an all-analytics run on the 1M-row export (perf),
+    // with the other core idle. A window of chunks at a time keeps memory bounded however many
+    // findings a run writes.
+    private const int CsvChunk = 256;
+
     public static void WriteCsv(IReadOnlyList<Finding> findings, TextWriter output)
     {
-        using var writer = Sep.New(',').Writer(o => o with { Escape = true, WriteHeader = true }).To(output, leaveOpen: true);
-        foreach (var f in findings)
-        {
-            using var row = writer.NewRow();
-            row["severity"].Set(SeverityName(f.Severity));
-            row["score"].Set(Real(f.Score));
-            row["analytic"].Set(f.Analytic);
-            row["device"].Set(UntrustedText.ForCsvCell(f.Device));
-            row["process"].Set(UntrustedText.ForCsvCell(f.Process));
-            row["destination"].Set(UntrustedText.ForCsvCell(f.Destination));
-            row["remoteIPs"].Set(UntrustedText.ForCsvCell(string.Join(' ', f.RemoteIPs)));
-            row["remotePorts"].Set(string.Join(' ', f.RemotePorts.Select(p => p.ToString(CultureInfo.InvariantCulture))));
-            row["connectionCount"].Format(f.ConnectionCount);
-            row["firstSeen"].Set(IsoTimestamp.Format(f.FirstSeenTicks));
-            row["lastSeen"].Set(IsoTimestamp.Format(f.LastSeenTicks));
-            row["periodSeconds"].Set(Real(f.PeriodSeconds));
-            row["jitter"].Set(Real(f.Jitter));
-            row["bytesSent"].Set(f.BytesSent?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
-            row["bytesReceived"].Set(f.BytesReceived?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
-            row["prevalenceDevices"].Format(f.Prevalence.Devices);
-            row["prevalence"].Set(Real(Math.Round(f.Prevalence.Share, 4)));
-            row["subScores"].Set(string.Join(' ', f.SubScores.Select(kv => $"{kv.Key}={Real(kv.Value)}")));
-            row["reasons"].Set(UntrustedText.ForCsvCell(string.Join("; ", f.Reasons)));
-            row["evidence"].Set(UntrustedText.ForCsvCell(f.Evidence ?? string.Empty));
-            row["suppressedBy"].Set(UntrustedText.ForCsvCell(f.SuppressedBy ?? string.Empty));
-        }
         if (findings.Count == 0)
+        {
             output.WriteLine(string.Join(',', CsvColumns));
+            return;
+        }
+        var chunks = (findings.Count + CsvChunk - 1) / CsvChunk;
+        var window = new string[Math.Min(chunks, 4 * Environment.ProcessorCount)];
+        for (var first = 0; first < chunks; first += window.Length)
+        {
+            var count = Math.Min(window.Length, chunks - first);
+            var from = first;
+            Parallel.For(0, count, i =>
+            {
+                var start = (from + i) * CsvChunk;
+                window[i] = CsvRows(findings, start, Math.Min(findings.Count, start + CsvChunk), header: start == 0);
+            });
+            for (var i = 0; i < count; i++)
+                output.Write(window[i]);
+        }
+    }
+
+    /// <summary>Findings [<paramref name="start"/>, <paramref name="end"/>) as CSV rows, after the header when asked.</summary>
+    private static string CsvRows(IReadOnlyList<Finding> findings, int start, int end, bool header)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var writer = Sep.New(',').Writer(o => o with { Escape = true, WriteHeader = header }).To(text, leaveOpen: true))
+        {
+            for (var i = start; i < end; i++)
+                WriteCsvRow(writer, findings[i]);
+        }
+        return text.ToString();
+    }
+
+    private static void WriteCsvRow(SepWriter writer, Finding f)
+    {
+        using var row = writer.NewRow();
+        row["severity"].Set(SeverityName(f.Severity));
+        row["score"].Set(Real(f.Score));
+        row["analytic"].Set(f.Analytic);
+        row["device"].Set(UntrustedText.ForCsvCell(f.Device));
+        row["process"].Set(UntrustedText.ForCsvCell(f.Process));
+        row["destination"].Set(UntrustedText.ForCsvCell(f.Destination));
+        row["remoteIPs"].Set(UntrustedText.ForCsvCell(string.Join(' ', f.RemoteIPs)));
+        row["remotePorts"].Set(string.Join(' ', f.RemotePorts.Select(p => p.ToString(CultureInfo.InvariantCulture))));
+        row["connectionCount"].Format(f.ConnectionCount);
+        row["firstSeen"].Set(IsoTimestamp.Format(f.FirstSeenTicks));
+        row["lastSeen"].Set(IsoTimestamp.Format(f.LastSeenTicks));
+        row["periodSeconds"].Set(Real(f.PeriodSeconds));
+        row["jitter"].Set(Real(f.Jitter));
+        row["bytesSent"].Set(f.BytesSent?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        row["bytesReceived"].Set(f.BytesReceived?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        row["prevalenceDevices"].Format(f.Prevalence.Devices);
+        row["prevalence"].Set(Real(Math.Round(f.Prevalence.Share, 4)));
+        row["subScores"].Set(string.Join(' ', f.SubScores.Select(kv => $"{kv.Key}={Real(kv.Value)}")));
+        row["reasons"].Set(UntrustedText.ForCsvCell(string.Join("; ", f.Reasons)));
+        row["evidence"].Set(UntrustedText.ForCsvCell(f.Evidence ?? string.Empty));
+        row["suppressedBy"].Set(UntrustedText.ForCsvCell(f.SuppressedBy ?? string.Empty));
     }
 
     public static void WriteJson(IReadOnlyList<Finding> findings, TextWriter output, bool ndjson)
