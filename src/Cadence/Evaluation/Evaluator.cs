@@ -78,7 +78,9 @@ public static class Evaluator
         }
         var seedAlerts = seed.Rows
             .SelectMany(r => destinationsByAddress.TryGetValue((r.DeviceName, r.InitiatingProcessFileName, r.RemoteIP), out var names)
-                ? names.Select(n => new AlertedChannel(r.DeviceName, r.InitiatingProcessFileName, n))
+                // In name order: the channels come in the order the reader threads made them, and
+                // the false alerts evaluate lists must not change from run to run.
+                ? names.Order(StringComparer.Ordinal).Select(n => new AlertedChannel(r.DeviceName, r.InitiatingProcessFileName, n))
                 : [new AlertedChannel(r.DeviceName, r.InitiatingProcessFileName, r.RemoteIP)])
             .Distinct().ToList();
 

@@ -135,3 +135,27 @@ public sealed class EvaluatorTests(EvaluatedFleet fleet) : IClassFixture<Evaluat
         Assert.All(report.AlertLines, l => Assert.DoesNotContain(l.Methods, m => m.Method.Contains(':', StringComparison.Ordinal)));
     }
 }
+
+/// <summary>Evaluate's output must not change from run to run (the reader threads make channels in no fixed order).</summary>
+public sealed class EvaluatorRepeatTests
+{
+    [Fact]
+    public void Two_runs_on_a_zeek_fleet_list_the_same_false_alerts_in_the_same_order()
+    {
+        using var temp = new TempFiles();
+        var result = FleetSimulator.Run(new SimulationOptions(40, 1, 2, SimulationFormat.Zeek, Path.Combine(temp.Root, "fleet")));
+        var paths = SimulatedFleet.DataFiles(result);
+        var labels = LabelsFile.Read(result.Files.Single(f => Path.GetFileName(f.Path) == "labels.csv").Path);
+
+        var first = Evaluator.Run(new EvaluationOptions(paths, labels, TuningFile.Default));
+        var second = Evaluator.Run(new EvaluationOptions(paths, labels, TuningFile.Default));
+
+        var seedAlerts = first.Methods.Single(m => m.Method == Evaluator.SeedMethod).FalseAlerts;
+        Assert.True(seedAlerts.Count > 20, $"only {seedAlerts.Count} seed false alerts: the fleet must exercise the listing");
+        foreach (var (a, b) in first.Methods.Zip(second.Methods))
+        {
+            Assert.Equal(a.Method, b.Method);
+            Assert.Equal(a.FalseAlerts, b.FalseAlerts);
+        }
+    }
+}
