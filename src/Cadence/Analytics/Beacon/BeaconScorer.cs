@@ -136,9 +136,9 @@ public static class BeaconScorer
             return NotScored(connections, $"{Plural(checkIns.Count, "check-in")}; at least {parameters.MinCheckIns} are needed to show a period");
 
         var intervals = Intervals(ticks, checkIns);
-        var firstMedian = Median(intervals);
+        var median = Median(intervals);
         var bursts = 0;
-        var burstGap = (long)(firstMedian * BurstShare * TimeSpan.TicksPerSecond);
+        var burstGap = (long)(median * BurstShare * TimeSpan.TicksPerSecond);
         if (burstGap > parameters.DuplicateGap.Ticks)
         {
             var merged = new List<int>(checkIns.Count);
@@ -149,10 +149,11 @@ public static class BeaconScorer
                 bursts = burstsFound;
                 checkIns = merged;
                 intervals = Intervals(ticks, checkIns);
+                median = Median(intervals);
             }
         }
 
-        var fold = FoldIntervals(intervals, ticks[checkIns[^1]] - ticks[checkIns[0]]);
+        var fold = FoldIntervals(intervals, median, ticks[checkIns[^1]] - ticks[checkIns[0]]);
         if (fold.Intervals.Length < 3)
             return NotScored(connections, $"only {Plural(fold.Intervals.Length, "interval")} between long silences; too few to time");
 
@@ -280,9 +281,9 @@ public static class BeaconScorer
     /// and a night per day of data explain: more, and the silences are the flow's nature
     /// (human activity), so they stay in and the spread shows it.
     /// </summary>
-    private static Folding FoldIntervals(double[] intervals, long spanTicks)
+    /// <param name="period">The median of <paramref name="intervals"/>.</param>
+    private static Folding FoldIntervals(double[] intervals, double period, long spanTicks)
     {
-        var period = Median(intervals);
         if (period <= 0)
             return new Folding(intervals, 0, 0, 0);
         var kept = new List<double>(intervals.Length);
