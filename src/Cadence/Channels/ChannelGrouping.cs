@@ -110,6 +110,9 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
 
     private readonly Stripe[] _stripes = new Stripe[1 << StripeBits];
 
+    private ChannelSet? _completed;
+    private long? _completedWith;
+
     public ChannelGrouping(ChannelScope scope, TimeSpan window, DateTime? asOf, ChannelLimits? limits = null)
     {
         if (window <= TimeSpan.Zero)
@@ -298,8 +301,24 @@ public sealed class ChannelGrouping : IConnectionSpanSink, IDisposable
     /// Merges the threads' tables and applies the window: (as-of - window, as-of], as-of being
     /// the one given, else <paramref name="latestEventTicks"/> (the latest event of the whole
     /// run), else the latest this grouping saw. Each channel's connections come out in time order.
+    /// Reading must be over: events accepted afterwards are not part of the set. A second call
+    /// gives the same set (the window is applied once: the channels are trimmed in place, and a
+    /// second pass would count nothing outside it); one with another
+    /// <paramref name="latestEventTicks"/> is refused.
     /// </summary>
     public ChannelSet Complete(long? latestEventTicks)
+    {
+        if (_completed is { } done)
+        {
+            if (latestEventTicks != _completedWith)
+                throw new InvalidOperationException("The grouping was completed with another latest event time.");
+            return done;
+        }
+        _completedWith = latestEventTicks;
+        return _completed = CompleteOnce(latestEventTicks);
+    }
+
+    private ChannelSet CompleteOnce(long? latestEventTicks)
     {
         var partials = _partials.Values;
         // Reading is over: what the threads still hold in their batches joins its channels.

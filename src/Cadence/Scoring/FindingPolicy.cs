@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using Cadence.Analytics;
 using Cadence.Analytics.Beacon;
 using Cadence.Scoring.Tuning;
@@ -66,7 +67,15 @@ public static class FindingPolicy
         var knownBadAddresses = new ConcurrentDictionary<string, string?>(StringComparer.Ordinal);
         var namedProcesses = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         var judged = new (Finding Finding, bool Suppressed)[findings.Count];
-        Parallel.For(0, findings.Count, context.Parallelism, i => judged[i] = Judge(findings[i]));
+        try
+        {
+            Parallel.For(0, findings.Count, context.Parallelism, i => judged[i] = Judge(findings[i]));
+        }
+        catch (AggregateException ex) when (ex.Flatten().InnerExceptions.Count == 1)
+        {
+            // A failure reaches the caller as itself, as when findings were judged in turn.
+            ExceptionDispatchInfo.Throw(ex.Flatten().InnerExceptions[0]);
+        }
         var kept = new List<Finding>(findings.Count);
         var suppressed = new List<Finding>();
         foreach (var (finding, isSuppressed) in judged)

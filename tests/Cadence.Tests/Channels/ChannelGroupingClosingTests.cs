@@ -25,7 +25,24 @@ public class ChannelGroupingClosingTests
         var second = grouping.Complete(null);
 
         Assert.Equal(2, first.Channels.Count);
-        Assert.Equal(2, second.Channels.Count);
+        Assert.Same(first, second);
+        Assert.Throws<InvalidOperationException>(() => grouping.Complete(Events.T0.Ticks));
+    }
+
+    [Fact]
+    public void Complete_twice_reports_the_same_connections_outside_the_window()
+    {
+        using var grouping = new ChannelGrouping(new ChannelScope(new HashSet<int> { 443 }), TimeSpan.FromHours(1), null);
+        // One channel: 3 connections 2 h apart (never full, so nothing is dropped on arrival); the last hour holds 1.
+        for (var i = 0; i < 3; i++)
+            grouping.Accept(Events.At(Events.T0.AddHours(2 * i), url: "a.example"));
+
+        var first = grouping.Complete(null);
+        var second = grouping.Complete(null);
+
+        Assert.Equal(2, first.OutsideWindow);
+        Assert.Equal(1, second.Channels.Single().Value.Count);
+        Assert.Equal(first.OutsideWindow, second.OutsideWindow);
     }
 
     /// <summary>

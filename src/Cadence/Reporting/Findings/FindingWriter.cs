@@ -70,7 +70,7 @@ public static class FindingWriter
         return text.ToString();
     }
 
-    private static void WriteCsvRow(SepWriter writer, Finding f)
+    internal static void WriteCsvRow(SepWriter writer, Finding f)
     {
         using var row = writer.NewRow();
         row["severity"].Set(SeverityName(f.Severity));
