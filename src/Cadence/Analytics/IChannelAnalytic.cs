@@ -107,13 +107,8 @@ public sealed class HuntContext
     /// <summary>The channel's connections in the window, first and last seen, byte totals: what every finding reports.</summary>
     public static Finding Describe(ChannelKey key, ChannelSeries series, string analytic, double score, Severity severity, Prevalence prevalence)
     {
-        var connections = series.Connections;
-        long? sent = null, received = null;
-        foreach (ref readonly var c in connections)
-        {
-            if (c.SentBytes >= 0) sent = (sent ?? 0) + c.SentBytes;
-            if (c.ReceivedBytes >= 0) received = (received ?? 0) + c.ReceivedBytes;
-        }
+        var (sent, received) = series.ByteTotals();
+        var span = series.ConnectionSpan();
         return new Finding
         {
             Device = key.Device,
@@ -124,9 +119,9 @@ public sealed class HuntContext
             Analytic = analytic,
             Score = score,
             Severity = severity,
-            ConnectionCount = connections.Length + series.Overflow + series.AggregatedExtra,
-            FirstSeenTicks = connections.IsEmpty ? series.FirstTicks : connections[0].Ticks,
-            LastSeenTicks = connections.IsEmpty ? series.LastTicks : connections[^1].Ticks,
+            ConnectionCount = series.Count + series.Overflow + series.AggregatedExtra,
+            FirstSeenTicks = span?.First ?? series.FirstTicks,
+            LastSeenTicks = span?.Last ?? series.LastTicks,
             BytesSent = sent,
             BytesReceived = received,
             Prevalence = prevalence,

@@ -14,8 +14,10 @@ public readonly record struct ChannelConnection(long Ticks, long SentBytes, long
 /// HTTP and TLS details (user agents, fingerprints, upgrades, command lines) other analytics read.
 /// </summary>
 /// <remarks>
-/// Memory: 40 bytes per connection in the window, up to <see cref="ChannelLimits.MaxConnections"/>
-/// per channel (beyond it the channel is a strobe: counted, not timed), plus small capped sets.
+/// Memory: 8 bytes per connection in the window while the telemetry gives times alone (Defender's
+/// DeviceNetworkEvents has no byte counts), 40 bytes once any connection has a size or a
+/// duration, up to <see cref="ChannelLimits.MaxConnections"/> per channel (beyond it the channel
+/// is a strobe: counted, not timed), plus small capped sets.
 /// A fleet's export has hundreds of thousands of channels, most with a handful of connections,
 /// one address, one port and one command line, all alive until scoring: each extra object per
 /// channel was more for the garbage collector to walk and copy (a fifth of a run at one time),
@@ -31,7 +33,12 @@ public sealed class ChannelSeries
     private static readonly Dictionary<string, long> NoTicks = [];
     private static readonly HashSet<string> NoStrings = [];
 
-    private FirstConnections _inline;
+    // Times alone until a connection brings a size or a duration: a connection of a
+    // DeviceNetworkEvents export was 40 bytes of which 32 said "unknown", and the channels' memory,
+    // all of it fresh, was about a third of what an all-analytics run on the 1M-row export wrote
+    // (page faults about a tenth of its CPU, perf). From the first size on, whole connections.
+    private FirstTimes _inlineTimes;
+    private long[]? _times;
     private ChannelConnection[]? _connections;
 
     // Nearly every channel uses one address and one port: those are held inline, and a set is
@@ -82,7 +89,12 @@ public sealed class ChannelSeries
 
     public int Count { get; private set; }
 
-    private int Capacity => _connections?.Length ?? InlineConnections;
+    private int Capacity => _connections?.Length ?? _times?.Length ?? InlineConnections;
+
+    /// <summary>True once a connection brought a size or a duration: connections are kept whole.</summary>
+    private bool KeepsWhole => _connections is not null;
+
+    private Span<long> TimesStorage => _times is { } array ? array : _inlineTimes;
 
     /// <summary>
     /// Reads what adding an event to this channel reads (the times, the address hash, the port,
@@ -92,16 +104,78 @@ public sealed class ChannelSeries
     /// </summary>
     internal long Touch()
     {
-        var storage = Storage;
-        return Count + LastTicks + FirstTicks + (long)_remoteIPHash + _remotePort + (storage.IsEmpty ? 0 : storage[Math.Min(Count, storage.Length - 1)].Ticks);
+        var next = KeepsWhole ? _connections![Math.Min(Count, _connections.Length - 1)].Ticks : TimesStorage[Math.Min(Count, Capacity - 1)];
+        return Count + LastTicks + FirstTicks + (long)_remoteIPHash + _remotePort + next;
     }
 
     /// <summary>True when the next connection would grow the storage: the moment to drop what fell out of the window.</summary>
     internal bool IsFull => Count == Capacity;
 
-    public ReadOnlySpan<ChannelConnection> Connections => Storage[..Count];
+    /// <summary>
+    /// The connections in time order (once the grouping is complete). Where only times are kept
+    /// this makes a copy with every count unknown (-1): the analytics that walk every channel read
+    /// <see cref="CopyTimesTo"/> and <see cref="CopySentBytesTo"/> instead.
+    /// </summary>
+    public ReadOnlySpan<ChannelConnection> Connections
+    {
+        get
+        {
+            if (KeepsWhole)
+                return _connections.AsSpan(0, Count);
+            var times = TimesStorage[..Count];
+            var connections = new ChannelConnection[times.Length];
+            for (var i = 0; i < times.Length; i++)
+                connections[i] = new ChannelConnection(times[i], -1, -1, -1, -1);
+            return connections;
+        }
+    }
 
-    private Span<ChannelConnection> Storage => _connections is { } array ? array : _inline;
+    /// <summary>Copies the connections' times into <paramref name="destination"/> (at least <see cref="Count"/> long).</summary>
+    public void CopyTimesTo(Span<long> destination)
+    {
+        if (!KeepsWhole)
+        {
+            TimesStorage[..Count].CopyTo(destination);
+            return;
+        }
+        for (var i = 0; i < Count; i++)
+            destination[i] = _connections![i].Ticks;
+    }
+
+    /// <summary>Copies the bytes sent per connection (-1 where unknown) into <paramref name="destination"/>; false when none is known.</summary>
+    public bool CopySentBytesTo(Span<long> destination)
+    {
+        if (!KeepsWhole)
+        {
+            destination[..Count].Fill(-1);
+            return false;
+        }
+        var anyKnown = false;
+        for (var i = 0; i < Count; i++)
+        {
+            destination[i] = _connections![i].SentBytes;
+            anyKnown |= destination[i] >= 0;
+        }
+        return anyKnown;
+    }
+
+    /// <summary>Bytes sent and received over the connections kept; null where no connection's is known.</summary>
+    public (long? Sent, long? Received) ByteTotals()
+    {
+        long? sent = null, received = null;
+        if (!KeepsWhole)
+            return (sent, received);
+        foreach (ref readonly var c in _connections.AsSpan(0, Count))
+        {
+            if (c.SentBytes >= 0) sent = (sent ?? 0) + c.SentBytes;
+            if (c.ReceivedBytes >= 0) received = (received ?? 0) + c.ReceivedBytes;
+        }
+        return (sent, received);
+    }
+
+    /// <summary>The first and last connection's times (in time order once the grouping is complete); null when none is kept.</summary>
+    public (long First, long Last)? ConnectionSpan() =>
+        Count == 0 ? null : KeepsWhole ? (_connections![0].Ticks, _connections[Count - 1].Ticks) : (TimesStorage[0], TimesStorage[Count - 1]);
 
     /// <summary>Connections beyond the per-channel limit: counted, not kept.</summary>
     public long Overflow { get; private set; }
@@ -185,17 +259,48 @@ public sealed class ChannelSeries
             Overflow++;
             return;
         }
+        Append(new ChannelConnection(e.TimestampTicks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, e.SentIpBytes ?? -1, e.DurationTicks ?? -1), limits);
+    }
+
+    /// <summary>Keeps a connection (the caller checked the per-channel limit).</summary>
+    private void Append(in ChannelConnection connection, ChannelLimits limits)
+    {
+        if (!KeepsWhole && (connection.SentBytes >= 0 || connection.ReceivedBytes >= 0 || connection.SentIpBytes >= 0 || connection.DurationTicks >= 0))
+            KeepWhole();
         if (Count == Capacity)
             Grow(limits);
-        Storage[Count++] = new ChannelConnection(
-            e.TimestampTicks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, e.SentIpBytes ?? -1, e.DurationTicks ?? -1);
+        if (KeepsWhole)
+            _connections![Count++] = connection;
+        else
+            TimesStorage[Count++] = connection.Ticks;
+    }
+
+    /// <summary>From times alone to whole connections, at the same capacity (channels fill up, and shed what left the window, at the same counts).</summary>
+    private void KeepWhole()
+    {
+        var whole = new ChannelConnection[Capacity];
+        var times = TimesStorage[..Count];
+        for (var i = 0; i < times.Length; i++)
+            whole[i] = new ChannelConnection(times[i], -1, -1, -1, -1);
+        _connections = whole;
+        _times = null;
     }
 
     private void Grow(ChannelLimits limits)
     {
-        var grown = new ChannelConnection[Math.Min(Capacity * 2, Math.Max(limits.MaxConnections, InlineConnections))];
-        Connections.CopyTo(grown);
-        _connections = grown;
+        var capacity = Math.Min(Capacity * 2, Math.Max(limits.MaxConnections, InlineConnections));
+        if (KeepsWhole)
+        {
+            var grown = new ChannelConnection[capacity];
+            _connections.AsSpan(0, Count).CopyTo(grown);
+            _connections = grown;
+        }
+        else
+        {
+            var grown = new long[capacity];
+            TimesStorage[..Count].CopyTo(grown);
+            _times = grown;
+        }
     }
 
     internal void AddFailure(in NetworkEvent e, ulong remoteIPHash, ChannelLimits limits)
@@ -237,9 +342,7 @@ public sealed class ChannelSeries
             Overflow++;
             return;
         }
-        if (Count == Capacity)
-            Grow(limits);
-        Storage[Count++] = new ChannelConnection(e.Ticks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, -1, -1);
+        Append(new ChannelConnection(e.Ticks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, -1, -1), limits);
     }
 
     private void Describe(in NetworkEvent e, ulong remoteIPHash, ChannelLimits limits)
@@ -336,30 +439,29 @@ public sealed class ChannelSeries
     }
 
     /// <summary>Drops connections at or before <paramref name="cutoffTicks"/> (out of the window).</summary>
-    internal int DropThrough(long cutoffTicks)
-    {
-        var storage = Storage;
-        var kept = 0;
-        for (var i = 0; i < Count; i++)
-        {
-            if (storage[i].Ticks > cutoffTicks)
-                storage[kept++] = storage[i];
-        }
-        var dropped = Count - kept;
-        Count = kept;
-        return dropped;
-    }
+    internal int DropThrough(long cutoffTicks) => KeepWindow(cutoffTicks, long.MaxValue);
 
     /// <summary>Keeps connections in (<paramref name="afterTicks"/>, <paramref name="throughTicks"/>]; returns how many were dropped.</summary>
     internal int KeepWindow(long afterTicks, long throughTicks)
     {
-        var storage = Storage;
         var kept = 0;
-        for (var i = 0; i < Count; i++)
+        if (KeepsWhole)
         {
-            var t = storage[i].Ticks;
-            if (t > afterTicks && t <= throughTicks)
-                storage[kept++] = storage[i];
+            var connections = _connections.AsSpan(0, Count);
+            foreach (var c in connections)
+            {
+                if (c.Ticks > afterTicks && c.Ticks <= throughTicks)
+                    connections[kept++] = c;
+            }
+        }
+        else
+        {
+            var times = TimesStorage[..Count];
+            foreach (var t in times)
+            {
+                if (t > afterTicks && t <= throughTicks)
+                    times[kept++] = t;
+            }
         }
         var dropped = Count - kept;
         Count = kept;
@@ -372,7 +474,13 @@ public sealed class ChannelSeries
     /// </summary>
     internal void SortByTime()
     {
-        var connections = Storage[..Count];
+        if (!KeepsWhole)
+        {
+            // Times alone: equal values are the same value, so any sort gives one order.
+            TimesStorage[..Count].Sort();
+            return;
+        }
+        var connections = _connections.AsSpan(0, Count);
         // Nearly every channel holds a few connections: an insertion sort on them, with no
         // comparison delegate, took the closing pass's sorting from about a third of its CPU
         // samples on the 1M-row export (the generic sort's calls) to a few percent.
@@ -405,9 +513,9 @@ public sealed class ChannelSeries
     }
 
     [InlineArray(InlineConnections)]
-    private struct FirstConnections
+    private struct FirstTimes
     {
-        private ChannelConnection _first;
+        private long _first;
     }
 
     /// <summary>What only HTTP and TLS telemetry fills in: one object for the channels that have any.</summary>

@@ -36,16 +36,10 @@ public sealed class BeaconAnalytic : IChannelAnalytic
         Parallel.For(0, candidates.Count, context.Parallelism, () => new ColumnBuffers(), (i, _, buffers) =>
         {
             var (key, series) = candidates[i];
-            var connections = series.Connections;
-            var ticks = buffers.Ticks(connections.Length);
-            var sizes = buffers.Sizes(connections.Length);
-            var anySize = false;
-            for (var c = 0; c < connections.Length; c++)
-            {
-                ticks[c] = connections[c].Ticks;
-                sizes[c] = connections[c].SentBytes;
-                anySize |= sizes[c] >= 0;
-            }
+            var ticks = buffers.Ticks(series.Count);
+            var sizes = buffers.Sizes(series.Count);
+            series.CopyTimesTo(ticks);
+            var anySize = series.CopySentBytesTo(sizes);
             findings[i] = Score(context, key, series, ticks, anySize ? sizes : [], parameters);
             return buffers;
         }, _ => { });
