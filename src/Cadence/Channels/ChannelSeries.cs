@@ -44,7 +44,6 @@ public sealed class ChannelSeries
     // Nearly every channel uses one address and one port: those are held inline, and a set is
     // made only for a second one (a CDN, a fallback port).
     private string? _remoteIP;
-    private HashSet<string>? _remoteIPs;
 
     // The addresses' keyed hashes (the grouping's), compared instead of the strings: each
     // channel's address is a string of its own among tens of thousands, and reading it for
@@ -54,15 +53,15 @@ public sealed class ChannelSeries
     // collide; if two did, the second would not be listed in RemoteIPs (so not matched against
     // known-bad addresses), the same odds the channel key itself is taken on.
     private ulong _remoteIPHash;
-    private ulong[]? _otherIPHashes;
-    private int _otherIPCount;
     private int _remotePort = -1;
-    private HashSet<int>? _remotePorts;
 
-    // Distinct command lines, at most ChannelLimits.MaxCommandLines: the first inline, an array for more.
+    // Distinct command lines, at most ChannelLimits.MaxCommandLines: the first inline, the rest in Extras.
     private string? _commandLine;
-    private string[]? _commandLines;
-    private int _commandLineCount;
+
+    // What few channels need (a second address, port or command line, a strobe's overflow,
+    // durations, aggregated reports, upgrades): made on first use. Held inline, these were about
+    // 90 of a channel's bytes, fresh memory for each of a 1M-row export's 204,331 channels.
+    private Extras? _extras;
 
     // Most channels carry no HTTP or TLS details: made on first use.
     private HttpTlsDetails? _details;
@@ -104,7 +103,18 @@ public sealed class ChannelSeries
     /// </summary>
     internal long Touch()
     {
-        var next = KeepsWhole ? _connections![Math.Min(Count, _connections.Length - 1)].Ticks : TimesStorage[Math.Min(Count, Capacity - 1)];
+        // Read without the lock while another thread may grow the storage or switch it to whole
+        // connections: each array is read once and indexed within its own length.
+        long next;
+        if (_connections is { } whole)
+        {
+            next = whole[Math.Min(Count, whole.Length - 1)].Ticks;
+        }
+        else
+        {
+            var times = TimesStorage;
+            next = times[Math.Min(Count, times.Length - 1)];
+        }
         return Count + LastTicks + FirstTicks + (long)_remoteIPHash + _remotePort + next;
     }
 
@@ -178,12 +188,12 @@ public sealed class ChannelSeries
         Count == 0 ? null : KeepsWhole ? (_connections![0].Ticks, _connections[Count - 1].Ticks) : (TimesStorage[0], TimesStorage[Count - 1]);
 
     /// <summary>Connections beyond the per-channel limit: counted, not kept.</summary>
-    public long Overflow { get; private set; }
+    public long Overflow => _extras?.Overflow ?? 0;
 
     public long Failed { get; private set; }
 
     /// <summary>Extra connections Defender's aggregated reports stand for beyond the one event each.</summary>
-    public long AggregatedExtra { get; private set; }
+    public long AggregatedExtra => _extras?.AggregatedExtra ?? 0;
 
     /// <summary>Events carrying HTTP details (a method or a user agent).</summary>
     public long HttpEvents => _details?.HttpEvents ?? 0;
@@ -191,7 +201,7 @@ public sealed class ChannelSeries
     /// <summary>HTTP events with an empty or missing user agent.</summary>
     public long MissingUserAgent => _details?.MissingUserAgent ?? 0;
 
-    public long WebSocketUpgrades { get; private set; }
+    public long WebSocketUpgrades => _extras?.WebSocketUpgrades ?? 0;
 
     /// <summary>
     /// True when the channel carries anything beyond its connections' times and sizes: HTTP or
@@ -206,12 +216,12 @@ public sealed class ChannelSeries
     public long Ja3Repeats => _details?.Ja3Repeats ?? 0;
 
     /// <summary>Sum of connection durations where the source logs them (Zeek duration).</summary>
-    public long DurationTicksTotal { get; private set; }
+    public long DurationTicksTotal => _extras?.DurationTicksTotal ?? 0;
 
-    public long LongestDurationTicks { get; private set; }
+    public long LongestDurationTicks => _extras?.LongestDurationTicks ?? 0;
 
     /// <summary>Connections the source logged only while still open (Zeek conn_long/open_conn): their durations run up to that last record.</summary>
-    public long StillOpen { get; private set; }
+    public long StillOpen => _extras?.StillOpen ?? 0;
 
     public IReadOnlyDictionary<string, int> UserAgents => _details?.UserAgents ?? NoUserAgents;
 
@@ -222,9 +232,9 @@ public sealed class ChannelSeries
     public IReadOnlyDictionary<string, long> UserAgentLastTicks => _details?.UserAgentLastTicks ?? NoTicks;
 
     // A one-element array, not a set, for the usual single value: every finding reads these.
-    public IReadOnlyCollection<string> RemoteIPs => (IReadOnlyCollection<string>?)_remoteIPs ?? (_remoteIP is null ? [] : new[] { _remoteIP });
+    public IReadOnlyCollection<string> RemoteIPs => (IReadOnlyCollection<string>?)_extras?.RemoteIPs ?? (_remoteIP is null ? [] : new[] { _remoteIP });
 
-    public IReadOnlyCollection<int> RemotePorts => (IReadOnlyCollection<int>?)_remotePorts ?? (_remotePort < 0 ? [] : new[] { _remotePort });
+    public IReadOnlyCollection<int> RemotePorts => (IReadOnlyCollection<int>?)_extras?.RemotePorts ?? (_remotePort < 0 ? [] : new[] { _remotePort });
 
     public IReadOnlySet<string> Ja3 => _details?.Ja3 ?? NoStrings;
 
@@ -232,7 +242,7 @@ public sealed class ChannelSeries
 
     /// <summary>The distinct command lines logged for the channel's connections (capped), in no particular order.</summary>
     public ReadOnlySpan<string> CommandLines =>
-        _commandLines is { } many ? many.AsSpan(0, _commandLineCount) : _commandLine is null ? [] : new ReadOnlySpan<string>(in _commandLine);
+        _extras?.CommandLines is { } many ? many.AsSpan(0, _extras.CommandLineCount) : _commandLine is null ? [] : new ReadOnlySpan<string>(in _commandLine);
 
     /// <summary>The first event seen for the channel: evidence a finding points back to.</summary>
     public Provenance? FirstEvidence { get; private set; }
@@ -246,17 +256,17 @@ public sealed class ChannelSeries
     {
         Describe(e, remoteIPHash, limits);
         if (e.AggregatedCount is > 1)
-            AggregatedExtra += e.AggregatedCount.Value - 1;
+            Rare.AggregatedExtra += e.AggregatedCount.Value - 1;
         if (e.StillOpen)
-            StillOpen++;
+            Rare.StillOpen++;
         if (e.DurationTicks is { } duration and > 0)
         {
-            DurationTicksTotal += duration;
-            LongestDurationTicks = Math.Max(LongestDurationTicks, duration);
+            Rare.DurationTicksTotal += duration;
+            Rare.LongestDurationTicks = Math.Max(Rare.LongestDurationTicks, duration);
         }
         if (Count >= limits.MaxConnections)
         {
-            Overflow++;
+            Rare.Overflow++;
             return;
         }
         Append(new ChannelConnection(e.TimestampTicks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, e.SentIpBytes ?? -1, e.DurationTicks ?? -1), limits);
@@ -339,7 +349,7 @@ public sealed class ChannelSeries
             return;
         if (Count >= limits.MaxConnections)
         {
-            Overflow++;
+            Rare.Overflow++;
             return;
         }
         Append(new ChannelConnection(e.Ticks, e.SentBytes ?? -1, e.ReceivedBytes ?? -1, -1, -1), limits);
@@ -358,7 +368,7 @@ public sealed class ChannelSeries
         if (e.HttpMethod is not null || e.UserAgent is not null)
             (_details ??= new()).AddHttp(e, limits);
         if (e.WebSocketUpgrade == true)
-            WebSocketUpgrades++;
+            Rare.WebSocketUpgrades++;
         if (!string.IsNullOrEmpty(e.Ja3))
             (_details ??= new()).AddJa3(e.Ja3, limits);
         if (!string.IsNullOrEmpty(e.Ja3s))
@@ -376,25 +386,24 @@ public sealed class ChannelSeries
         if (_commandLine is null)
         {
             if (limits.MaxCommandLines > 0)
-            {
                 _commandLine = instance ?? interned!.Intern(commandLine);
-                _commandLineCount = 1;
-            }
             return;
         }
-        if (_commandLineCount >= limits.MaxCommandLines)
+        if (CommandLines.Length >= limits.MaxCommandLines)
             return;
         foreach (var seen in CommandLines)
         {
             if (commandLine.SequenceEqual(seen))
                 return;
         }
-        if (_commandLines is null)
+        var rare = Rare;
+        if (rare.CommandLines is null)
         {
-            _commandLines = new string[limits.MaxCommandLines];
-            _commandLines[0] = _commandLine;
+            rare.CommandLines = new string[limits.MaxCommandLines];
+            rare.CommandLines[0] = _commandLine;
+            rare.CommandLineCount = 1;
         }
-        _commandLines[_commandLineCount++] = instance ?? interned!.Intern(commandLine);
+        rare.CommandLines[rare.CommandLineCount++] = instance ?? interned!.Intern(commandLine);
     }
 
     /// <param name="instance">The address as a string when the caller has one (interned by a reader), else null and it is interned in <paramref name="interned"/> when new to the channel.</param>
@@ -411,17 +420,18 @@ public sealed class ChannelSeries
         if (hash == _remoteIPHash)
             return;
         // A channel's few addresses (a CDN's handful, at most MaxDistinct): a scan beats a set's lookup.
-        foreach (var seen in _otherIPHashes.AsSpan(0, _otherIPCount))
+        var rare = Rare;
+        foreach (var seen in rare.OtherIPHashes.AsSpan(0, rare.OtherIPCount))
         {
             if (seen == hash)
                 return;
         }
-        if (1 + _otherIPCount >= limits.MaxDistinct)
+        if (1 + rare.OtherIPCount >= limits.MaxDistinct)
             return;
-        if (_otherIPHashes is null || _otherIPCount == _otherIPHashes.Length)
-            Array.Resize(ref _otherIPHashes, Math.Min(Math.Max(4, _otherIPCount * 2), limits.MaxDistinct));
-        _otherIPHashes[_otherIPCount++] = hash;
-        (_remoteIPs ??= new(StringComparer.Ordinal) { _remoteIP }).Add(instance ?? interned!.Intern(ip));
+        if (rare.OtherIPHashes is null || rare.OtherIPCount == rare.OtherIPHashes.Length)
+            Array.Resize(ref rare.OtherIPHashes, Math.Min(Math.Max(4, rare.OtherIPCount * 2), limits.MaxDistinct));
+        rare.OtherIPHashes[rare.OtherIPCount++] = hash;
+        (rare.RemoteIPs ??= new(StringComparer.Ordinal) { _remoteIP }).Add(instance ?? interned!.Intern(ip));
     }
 
     private void AddRemotePort(int port, ChannelLimits limits)
@@ -433,9 +443,9 @@ public sealed class ChannelSeries
             _remotePort = port;
             return;
         }
-        _remotePorts ??= [_remotePort];
-        if (_remotePorts.Count < limits.MaxDistinct)
-            _remotePorts.Add(port);
+        var ports = Rare.RemotePorts ??= [_remotePort];
+        if (ports.Count < limits.MaxDistinct)
+            ports.Add(port);
     }
 
     /// <summary>Drops connections at or before <paramref name="cutoffTicks"/> (out of the window).</summary>
@@ -510,6 +520,25 @@ public sealed class ChannelSeries
         if (c == 0) c = a.SentIpBytes.CompareTo(b.SentIpBytes);
         if (c == 0) c = a.DurationTicks.CompareTo(b.DurationTicks);
         return c;
+    }
+
+    private Extras Rare => _extras ??= new();
+
+    /// <summary>What few channels need: one object for those that have any.</summary>
+    private sealed class Extras
+    {
+        public HashSet<string>? RemoteIPs;
+        public ulong[]? OtherIPHashes;
+        public int OtherIPCount;
+        public HashSet<int>? RemotePorts;
+        public string[]? CommandLines;
+        public int CommandLineCount;
+        public long Overflow;
+        public long AggregatedExtra;
+        public long WebSocketUpgrades;
+        public long DurationTicksTotal;
+        public long LongestDurationTicks;
+        public long StillOpen;
     }
 
     [InlineArray(InlineConnections)]

@@ -77,3 +77,34 @@ public class ChannelSeriesStorageTests
         }
     }
 }
+
+/// <summary>
+/// A batch reads its channels without the lock before adding to them (ChannelGrouping.Apply),
+/// while the other reader thread may grow a channel's storage or switch it to whole connections.
+/// </summary>
+public class ChannelSeriesConcurrentGrowthTests
+{
+    [Fact]
+    public void Two_threads_growing_and_switching_the_same_channels_lose_nothing()
+    {
+        const int PerThread = 60_000, Channels = 8;
+        using var grouping = new ChannelGrouping(new ChannelScope(new HashSet<int> { 443 }), TimeSpan.FromDays(30), null);
+        void Feed(int thread)
+        {
+            for (var i = 0; i < PerThread; i++)
+            {
+                // Times alone at first; sizes from the middle on, so channels switch while both threads add.
+                long? sent = i > PerThread / 2 ? 100 : null;
+                grouping.Accept(Events.At(Events.T0.AddSeconds(i * 2 + thread), url: $"c{i % Channels}.example", sent: sent));
+            }
+        }
+        var threads = new[] { new Thread(() => Feed(0)), new Thread(() => Feed(1)) };
+        foreach (var t in threads) t.Start();
+        foreach (var t in threads) t.Join();
+
+        var table = grouping.Complete(null).Channels;
+
+        Assert.Equal(Channels, table.Count);
+        Assert.Equal(2 * PerThread, table.All.ToArray().Sum(c => c.Value.Count));
+    }
+}
