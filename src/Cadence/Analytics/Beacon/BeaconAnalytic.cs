@@ -40,7 +40,7 @@ public sealed class BeaconAnalytic : IChannelAnalytic
             var sizes = buffers.Sizes(series.Count);
             series.CopyTimesTo(ticks);
             var anySize = series.CopySentBytesTo(sizes);
-            findings[i] = Score(context, key, series, ticks, anySize ? sizes : [], parameters);
+            findings[i] = Score(context, key, series, ticks, anySize ? sizes : [], parameters, buffers.Scratch);
             return buffers;
         }, _ => { });
         return [.. findings.OfType<Finding>()];
@@ -48,10 +48,10 @@ public sealed class BeaconAnalytic : IChannelAnalytic
 
     /// <summary>The channel's finding; null when it is not scored, or scored below what the run builds.</summary>
     private Finding? Score(HuntContext context, ChannelKey key, ChannelSeries series, ReadOnlySpan<long> ticks, ReadOnlySpan<long> sizes,
-        BeaconParameters parameters)
+        BeaconParameters parameters, BeaconScratch scratch)
     {
         var tuning = context.Tuning;
-        var assessment = BeaconScorer.Assess(ticks, sizes, parameters);
+        var assessment = BeaconScorer.Assess(ticks, sizes, parameters, scratch);
         if (!assessment.Scored)
             return null;
         var severity = tuning.Severity.Classify(assessment.Score);
@@ -126,9 +126,11 @@ public sealed class BeaconAnalytic : IChannelAnalytic
 
     private static string SeverityName(Severity severity) => severity.ToString().ToLowerInvariant();
 
-    /// <summary>A thread's timestamp and size columns, reused from channel to channel.</summary>
+    /// <summary>A thread's timestamp and size columns and the scorer's working arrays, reused from channel to channel.</summary>
     private sealed class ColumnBuffers
     {
+        public BeaconScratch Scratch { get; } = new();
+
         private long[] _ticks = [];
         private long[] _sizes = [];
 
