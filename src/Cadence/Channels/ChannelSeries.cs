@@ -140,6 +140,9 @@ public sealed class ChannelSeries
         }
     }
 
+    /// <summary>The connections whole, in time order; empty where only times are kept (no connection has a size or a duration).</summary>
+    public ReadOnlySpan<ChannelConnection> WholeConnections => KeepsWhole ? _connections.AsSpan(0, Count) : [];
+
     /// <summary>Copies the connections' times into <paramref name="destination"/> (at least <see cref="Count"/> long).</summary>
     public void CopyTimesTo(Span<long> destination)
     {

@@ -38,6 +38,7 @@ public class ChannelSeriesStorageTests
         Assert.Equal(times.Select(t => new ChannelConnection(t, -1, -1, -1, -1)), series.Connections.ToArray());
         Assert.Equal((null, null), series.ByteTotals());
         Assert.Equal((times[0], times[^1]), series.ConnectionSpan());
+        Assert.True(series.WholeConnections.IsEmpty);
     }
 
     [Theory]
@@ -59,6 +60,7 @@ public class ChannelSeriesStorageTests
         Assert.True(series.CopySentBytesTo(sent));
         Assert.Equal(connections.Select(c => c.SentBytes), sent);
         Assert.Equal((Enumerable.Range(timesFirst, 10).Sum(i => 100L + i), 10_000L), series.ByteTotals());
+        Assert.Equal(connections, series.WholeConnections.ToArray());
     }
 
     [Fact]

@@ -30,15 +30,18 @@ public sealed class RitaAnalytic : IChannelAnalytic
         Parallel.For(0, candidates.Length, context.Parallelism, i =>
         {
             var (key, series) = candidates[i];
-            var connections = series.Connections;
-            var seconds = new long[connections.Length];
-            var bytes = new long[connections.Length];
-            var bytesKnown = true;
-            for (var c = 0; c < connections.Length; c++)
+            var seconds = new long[series.Count];
+            series.CopyTimesTo(seconds);
+            for (var c = 0; c < seconds.Length; c++)
+                seconds[c] = RitaWindow.UnixSeconds(seconds[c]);
+            // Where the telemetry gives times alone no connection has bytes: RITA's data-size score is left out.
+            var whole = series.WholeConnections;
+            var bytes = new long[whole.Length];
+            var bytesKnown = !whole.IsEmpty;
+            for (var c = 0; c < whole.Length; c++)
             {
-                seconds[c] = RitaWindow.UnixSeconds(connections[c].Ticks);
                 // RITA reads orig_ip_bytes; where a source has only payload bytes, those are the nearest measure.
-                bytes[c] = connections[c].SentIpBytes >= 0 ? connections[c].SentIpBytes : connections[c].SentBytes;
+                bytes[c] = whole[c].SentIpBytes >= 0 ? whole[c].SentIpBytes : whole[c].SentBytes;
                 bytesKnown &= bytes[c] >= 0;
             }
             var score = RitaBeaconScore.Score(seconds, bytesKnown ? bytes : [], window);
